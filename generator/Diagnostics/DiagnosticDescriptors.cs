@@ -1,0 +1,101 @@
+using Microsoft.CodeAnalysis;
+
+namespace FixedNorm.Generator.Diagnostics;
+
+/// <summary>
+/// Every diagnostic FixedNorm reports. Ids are never reused; each is listed in
+/// AnalyzerReleases.*.md and documented in docs/diagnostics.md.
+/// </summary>
+internal static class DiagnosticDescriptors
+{
+    private const string Category = "FixedNorm";
+    private const string HelpBase = "https://github.com/fixednorm/fixednorm/blob/main/docs/diagnostics.md#";
+
+    public static readonly DiagnosticDescriptor ShapeEmpty = Error(
+        "FN0001",
+        "The shape is empty",
+        "The shape of '{0}' is empty; give every dimension, outermost first, such as [LayerNorm(8, 3)]");
+
+    public static readonly DiagnosticDescriptor DimensionNotPositive = Error(
+        "FN0002",
+        "A dimension is not positive",
+        "Dimension {0} of the shape [{1}] is {2}; every dimension must be at least 1");
+
+    public static readonly DiagnosticDescriptor AxisOutOfRange = Error(
+        "FN0003",
+        "Axis is out of range",
+        "Axis {0} is out of range for the rank-{1} shape [{2}]; use {3}..{4}");
+
+    public static readonly DiagnosticDescriptor EpsilonInvalid = Error(
+        "FN0004",
+        "Epsilon is not a finite positive number",
+        "Epsilon {0} is not a finite positive number; use a small positive value such as 1e-5");
+
+    public static readonly DiagnosticDescriptor MethodNotPartial = Error(
+        "FN0005",
+        "The method is not partial",
+        "Method '{0}' must be declared 'partial' with no body, such as 'static partial void {0}(ReadOnlySpan<float> input, Span<float> output);', so that FixedNorm can generate its body");
+
+    public static readonly DiagnosticDescriptor MethodHasBody = Error(
+        "FN0006",
+        "The method already has a body",
+        "Method '{0}' already has a body; FixedNorm generates it, so declare only 'partial void {0}(...);' and remove the body");
+
+    public static readonly DiagnosticDescriptor ReturnTypeNotVoid = Error(
+        "FN0007",
+        "The method does not return void",
+        "Method '{0}' returns '{1}'; a kernel writes into its output span, so it must return void");
+
+    public static readonly DiagnosticDescriptor UnknownParameter = Error(
+        "FN0008",
+        "Unknown parameter name",
+        "Parameter '{0}' is not a {1} parameter; {2}");
+
+    public static readonly DiagnosticDescriptor MissingParameter = Error(
+        "FN0009",
+        "A required parameter is missing",
+        "Method '{0}' has no '{1}' parameter; a {2} kernel needs '{1}' of type {3}");
+
+    public static readonly DiagnosticDescriptor WrongParameterType = Error(
+        "FN0010",
+        "A parameter has the wrong type",
+        "Parameter '{0}' has type '{1}'; use {2}");
+
+    public static readonly DiagnosticDescriptor MixedElementTypes = Error(
+        "FN0011",
+        "Spans of different element types",
+        "Parameter '{0}' has element type '{1}' but '{2}' has '{3}'; every span of a kernel has the same element type");
+
+    public static readonly DiagnosticDescriptor GenericMethod = Error(
+        "FN0012",
+        "The method is generic",
+        "Method '{0}' is generic; a kernel is specialized to one element type, so remove the type parameters and use float or double spans");
+
+    public static readonly DiagnosticDescriptor ParameterRefKind = Error(
+        "FN0013",
+        "A span parameter is passed by reference",
+        "Parameter '{0}' is declared '{1}'; spans are passed by value, so remove '{1}'");
+
+    public static readonly DiagnosticDescriptor ShapeTooLarge = Error(
+        "FN0014",
+        "The shape has too many elements",
+        "The shape [{0}] has {1} elements, more than a span can hold ({2}); use a smaller shape");
+
+    public static readonly DiagnosticDescriptor InternalError = Error(
+        "FN9999",
+        "FixedNorm failed unexpectedly",
+        "FixedNorm could not generate '{0}' because of an internal error ({1}); please report it with this declaration");
+
+    private static readonly DiagnosticDescriptor[] All =
+    [
+        ShapeEmpty, DimensionNotPositive, AxisOutOfRange, EpsilonInvalid, MethodNotPartial, MethodHasBody,
+        ReturnTypeNotVoid, UnknownParameter, MissingParameter, WrongParameterType, MixedElementTypes,
+        GenericMethod, ParameterRefKind, ShapeTooLarge, InternalError,
+    ];
+
+    public static DiagnosticDescriptor ById(string id) => All.First(d => d.Id == id);
+
+    private static DiagnosticDescriptor Error(string id, string title, string message) =>
+        new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true,
+            helpLinkUri: HelpBase + id.ToLowerInvariant());
+}

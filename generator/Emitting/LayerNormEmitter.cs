@@ -1,0 +1,109 @@
+using FixedNorm.Generator.Model;
+using FixedNorm.Generator.Planning;
+
+namespace FixedNorm.Generator.Emitting;
+
+/// <summary>Writes the body of a LayerNorm kernel: comments, entry checks, then the planned computation.</summary>
+internal static class LayerNormEmitter
+{
+    public static void EmitBody(SourceWriter writer, LayerNormSpec spec)
+    {
+        LayerNormPlan plan = LayerNormPlan.For(spec);
+        string type = spec.Element.Keyword();
+        string shape = string.Join(", ", spec.Shape);
+        writer.Line($"// LayerNorm of a [{shape}] {type} tensor over axes [{spec.Axis}, {spec.Shape.Count}): {plan.Groups} group(s) of {plan.GroupSize} contiguous elements.");
+        writer.Line($"// y = (x - mean) / sqrt(var + eps){(spec.HasWeight ? " * weight" : "")}{(spec.HasBias ? " + bias" : "")}, biased variance, eps = {Literals.Double(spec.Epsilon)}.");
+        writer.Line("// Each group's statistics are taken around shift = its first element: exact for constant groups,");
+        writer.Line("// accurate for large offsets; two passes, never E[x^2] - E[x]^2.");
+        writer.Line(plan.Strategy == GroupStrategy.Scalar
+            ? "// Plan: straight-line scalar code per group, statistics in double."
+            : $"// Plan: vector passes per group ({string.Join(" / ", VectorWidth.All.Select(w => "Vector" + w.Bits))} by hardware), sums in chunks of {Limits.SumChunk} added into a double.");
+
+        var spans = new List<SpanParameter>
+        {
+            new("input", plan.Groups * plan.GroupSize, Written: false),
+            new("output", plan.Groups * plan.GroupSize, Written: true),
+        };
+        if (spec.HasWeight)
+        {
+            spans.Add(new("weight", plan.GroupSize, Written: false));
+        }
+
+        if (spec.HasBias)
+        {
+            spans.Add(new("bias", plan.GroupSize, Written: false));
+        }
+
+        if (spec.HasMean)
+        {
+            spans.Add(new("mean", plan.Groups, Written: true));
+        }
+
+        if (spec.HasRstd)
+        {
+            spans.Add(new("rstd", plan.Groups, Written: true));
+        }
+
+        writer.Line();
+        EntryChecks.Emit(writer, spec.Element, spans);
+        writer.Line();
+        EntryChecks.EmitReferences(writer, spec.Element, spans);
+
+        if (plan.Strategy == GroupStrategy.Scalar)
+        {
+            ScalarLayerNormEmitter.Emit(writer, spec, plan);
+        }
+        else
+        {
+            VectorLayerNormEmitter.Emit(writer, spec, plan);
+        }
+    }
+
+    /// <summary>"x" for offset 0, else "Unsafe.Add(ref x, offset)".</summary>
+    public static string At(string reference, string offset) =>
+        offset == "0" ? reference : $"{Names.Unsafe}.Add(ref {reference}, {offset})";
+
+    /// <summary>Writes "for (int g = 0; g &lt; groups; g++)" with refs x and y to the group, or a block for one group.</summary>
+    public static void EmitGroupLoop(SourceWriter writer, LayerNormSpec spec, LayerNormPlan plan, Action<string> emitGroup)
+    {
+        string type = spec.Element.Keyword();
+        if (plan.UnrollGroups)
+        {
+            for (int g = 0; g < plan.Groups; g++)
+            {
+                writer.Line();
+                int start = g * plan.GroupSize;
+                using (writer.Block($"// Group {g}: elements [{start}, {start + plan.GroupSize})"))
+                {
+                    writer.Line($"ref {type} x = ref {At("inputRef", Literals.Int(start))};");
+                    writer.Line($"ref {type} y = ref {At("outputRef", Literals.Int(start))};");
+                    emitGroup(Literals.Int(g));
+                }
+            }
+
+            return;
+        }
+
+        using (writer.Block($"for (int g = 0; g < {plan.Groups}; g++)"))
+        {
+            writer.Line($"ref {type} x = ref {At("inputRef", $"g * {plan.GroupSize}")};");
+            writer.Line($"ref {type} y = ref {At("outputRef", $"g * {plan.GroupSize}")};");
+            emitGroup("g");
+        }
+    }
+
+    /// <summary>Stores the group's mean and rstd when the method asked for them.</summary>
+    public static void EmitStatistics(SourceWriter writer, LayerNormSpec spec, string group, string mean, string rstd)
+    {
+        string cast = spec.Element == ElementType.Float ? "(float)" : "";
+        if (spec.HasMean)
+        {
+            writer.Line($"{At("meanRef", group)} = {cast}({mean});");
+        }
+
+        if (spec.HasRstd)
+        {
+            writer.Line($"{At("rstdRef", group)} = {cast}{rstd};");
+        }
+    }
+}

@@ -1,0 +1,16 @@
+namespace FixedNorm.Generator.Emitting;
+
+/// <summary>Fully qualified names used by generated code, so no user type can shadow them.</summary>
+internal static class Names
+{
+    public const string Unsafe = "global::System.Runtime.CompilerServices.Unsafe";
+    public const string MemoryMarshal = "global::System.Runtime.InteropServices.MemoryMarshal";
+    public const string Math = "global::System.Math";
+    public const string Intrinsics = "global::System.Runtime.Intrinsics";
+    public const string ThrowHelper = "global::FixedNorm.ThrowHelper";
+    public const string GeneratedCode = "global::System.CodeDom.Compiler.GeneratedCode";
+    public const string Tool = "FixedNorm";
+
+    /// <summary>The generator's version, written into [GeneratedCode] (tests scrub it).</summary>
+    public static readonly string Version = typeof(Names).Assembly.GetName().Version?.ToString(3) ?? "0.0.0";
+}

@@ -1,0 +1,65 @@
+using FixedNorm.Generator.Model;
+using FixedNorm.Generator.Planning;
+
+namespace FixedNorm.Generator.Emitting;
+
+/// <summary>Small groups: every element in a local, statistics in double, no loop inside a group.</summary>
+internal static class ScalarLayerNormEmitter
+{
+    public static void Emit(SourceWriter writer, LayerNormSpec spec, LayerNormPlan plan)
+    {
+        int n = plan.GroupSize;
+        if (spec.HasWeight || spec.HasBias)
+        {
+            writer.Line();
+        }
+
+        for (int j = 0; j < n; j++)
+        {
+            if (spec.HasWeight)
+            {
+                writer.Line($"double w{j} = {LayerNormEmitter.At("weightRef", Literals.Int(j))};");
+            }
+        }
+
+        for (int j = 0; j < n; j++)
+        {
+            if (spec.HasBias)
+            {
+                writer.Line($"double b{j} = {LayerNormEmitter.At("biasRef", Literals.Int(j))};");
+            }
+        }
+
+        if (!plan.UnrollGroups)
+        {
+            writer.Line();
+        }
+
+        string cast = spec.Element == ElementType.Float ? "(float)" : "";
+        string[] d = Enumerable.Range(0, n).Select(j => "d" + j).ToArray();
+        LayerNormEmitter.EmitGroupLoop(writer, spec, plan, group =>
+        {
+            writer.Line("double shift = x; // statistics are taken around the first element: mean = shift + mu");
+            for (int j = 0; j < n; j++)
+            {
+                writer.Line($"double d{j} = {LayerNormEmitter.At("x", Literals.Int(j))} - shift;");
+            }
+
+            writer.Line($"double mu = ({string.Join(" + ", d)}) / {n};");
+            foreach (string dj in d)
+            {
+                writer.Line($"{dj} -= mu;");
+            }
+
+            writer.Line($"double variance = ({string.Join(" + ", d.Select(dj => $"{dj} * {dj}"))}) / {n};");
+            writer.Line($"double invStd = 1 / {Names.Math}.Sqrt(variance + {Literals.Double(spec.Epsilon)});");
+            for (int j = 0; j < n; j++)
+            {
+                string value = $"d{j} * invStd" + (spec.HasWeight ? $" * w{j}" : "") + (spec.HasBias ? $" + b{j}" : "");
+                writer.Line($"{LayerNormEmitter.At("y", Literals.Int(j))} = {cast}({value});");
+            }
+
+            LayerNormEmitter.EmitStatistics(writer, spec, group, "shift + mu", "invStd");
+        });
+    }
+}

@@ -1,0 +1,41 @@
+using FixedNorm.Generator.Diagnostics;
+using FixedNorm.Generator.Emitting;
+using FixedNorm.Generator.Model;
+using FixedNorm.Generator.Parsing;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace FixedNorm.Generator;
+
+/// <summary>
+/// The pipeline: find methods with a FixedNorm attribute, parse each into a value model
+/// (<see cref="ParseResult"/>), then emit its body and report its diagnostics.
+/// </summary>
+[Generator(LanguageNames.CSharp)]
+public sealed class KernelGenerator : IIncrementalGenerator
+{
+    public void Initialize(IncrementalGeneratorInitializationContext context)
+    {
+        IncrementalValuesProvider<ParseResult> layerNorms = context.SyntaxProvider
+            .ForAttributeWithMetadataName(
+                LayerNormParser.AttributeName,
+                static (node, _) => node is MethodDeclarationSyntax,
+                static (target, cancellationToken) => LayerNormParser.Parse(target, cancellationToken))
+            .WithTrackingName(TrackingNames.LayerNormParsed);
+
+        context.RegisterSourceOutput(layerNorms, static (output, result) => Emit(output, result));
+    }
+
+    private static void Emit(SourceProductionContext output, ParseResult result)
+    {
+        foreach (DiagnosticInfo diagnostic in result.Diagnostics)
+        {
+            output.ReportDiagnostic(diagnostic.ToDiagnostic());
+        }
+
+        if (result.Shell is not null)
+        {
+            output.AddSource(result.Shell.HintName, KernelFileEmitter.Emit(result.Shell, result.Kernel));
+        }
+    }
+}

@@ -1,0 +1,15 @@
+namespace FixedNorm.Generator.Model;
+
+/// <summary>
+/// Where a generated method body goes and how its declaration reads: everything the emitter needs
+/// to reopen the user's partial types and repeat the method's signature, as plain text.
+/// </summary>
+/// <param name="HintName">The generated file's name, unique within the compilation.</param>
+/// <param name="Namespace">The containing namespace, or null for the global namespace.</param>
+/// <param name="ContainingTypes">Outermost first, each a declaration line such as "public static partial class Kernels".</param>
+/// <param name="Signature">The implementing declaration, such as "public static partial void Norm(global::System.ReadOnlySpan&lt;float&gt; input, ...)".</param>
+internal sealed record MethodShell(
+    string HintName,
+    string? Namespace,
+    EquatableArray<string> ContainingTypes,
+    string Signature);

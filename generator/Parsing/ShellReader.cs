@@ -1,0 +1,207 @@
+using System.Text;
+using FixedNorm.Generator.Model;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace FixedNorm.Generator.Parsing;
+
+/// <summary>Reads where a generated body goes and how its declaration must read.</summary>
+internal static class ShellReader
+{
+    private static readonly SymbolDisplayFormat TypeFormat = SymbolDisplayFormat.FullyQualifiedFormat
+        .AddMiscellaneousOptions(SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier);
+
+    /// <summary>
+    /// The shell for a partial method's implementation, or null when no implementation may be added
+    /// (a containing type that is not partial: the compiler already reports CS0751 for that).
+    /// </summary>
+    public static MethodShell? TryRead(IMethodSymbol method, MethodDeclarationSyntax syntax)
+    {
+        var containingTypes = new List<string>();
+        for (SyntaxNode? node = syntax.Parent; node is not null; node = node.Parent)
+        {
+            if (node is TypeDeclarationSyntax type)
+            {
+                if (!type.Modifiers.Any(SyntaxKind.PartialKeyword) || type is InterfaceDeclarationSyntax)
+                {
+                    return null;
+                }
+
+                containingTypes.Insert(0, TypeDeclarationLine(type));
+            }
+            else if (node is not BaseNamespaceDeclarationSyntax and not CompilationUnitSyntax)
+            {
+                return null;
+            }
+        }
+
+        string? ns = method.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : null;
+        return new MethodShell(HintName(method), ns, containingTypes.ToEquatableArray(), Signature(method, syntax));
+    }
+
+    private static string TypeDeclarationLine(TypeDeclarationSyntax type)
+    {
+        var line = new StringBuilder();
+        foreach (SyntaxToken modifier in type.Modifiers)
+        {
+            if (!modifier.IsKind(SyntaxKind.PartialKeyword))
+            {
+                line.Append(modifier.Text).Append(' ');
+            }
+        }
+
+        line.Append("partial ").Append(type.Keyword.Text);
+        if (type is RecordDeclarationSyntax { ClassOrStructKeyword.RawKind: not 0 } record)
+        {
+            line.Append(' ').Append(record.ClassOrStructKeyword.Text);
+        }
+
+        line.Append(' ').Append(type.Identifier.Text);
+        if (type.TypeParameterList is { } typeParameters)
+        {
+            line.Append('<').Append(string.Join(", ", typeParameters.Parameters.Select(p => p.Identifier.Text))).Append('>');
+        }
+
+        return line.ToString();
+    }
+
+    /// <summary>"Namespace.Outer.Inner.Method.g.cs"; overloads get their position as a suffix.</summary>
+    private static string HintName(IMethodSymbol method)
+    {
+        var parts = new List<string>();
+        for (INamedTypeSymbol? type = method.ContainingType; type is not null; type = type.ContainingType)
+        {
+            parts.Insert(0, type.Arity == 0 ? type.Name : type.Name + "_" + type.Arity);
+        }
+
+        if (method.ContainingNamespace is { IsGlobalNamespace: false } ns)
+        {
+            parts.Insert(0, ns.ToDisplayString());
+        }
+
+        ImmutableArray<ISymbol> sameName = method.ContainingType?.GetMembers(method.Name) ?? ImmutableArray<ISymbol>.Empty;
+        string name = method.Name;
+        if (sameName.Length > 1)
+        {
+            int position = sameName.IndexOf(method.PartialDefinitionPart ?? method, SymbolEqualityComparer.Default);
+            name += "_" + (position + 1);
+        }
+
+        parts.Add(name);
+        return string.Join(".", parts) + ".g.cs";
+    }
+
+    /// <summary>The implementing declaration: same modifiers, types, names, ref kinds and constraints.</summary>
+    private static string Signature(IMethodSymbol method, MethodDeclarationSyntax syntax)
+    {
+        var text = new StringBuilder();
+        foreach (SyntaxToken modifier in syntax.Modifiers)
+        {
+            if (!modifier.IsKind(SyntaxKind.PartialKeyword) && !modifier.IsKind(SyntaxKind.AsyncKeyword))
+            {
+                text.Append(modifier.Text).Append(' ');
+            }
+        }
+
+        text.Append("partial ");
+        if (method.ReturnsByRefReadonly)
+        {
+            text.Append("ref readonly ");
+        }
+        else if (method.ReturnsByRef)
+        {
+            text.Append("ref ");
+        }
+
+        text.Append(method.ReturnType.ToDisplayString(TypeFormat)).Append(' ').Append(Escape(method.Name));
+        if (method.TypeParameters.Length > 0)
+        {
+            text.Append('<').Append(string.Join(", ", method.TypeParameters.Select(t => Escape(t.Name)))).Append('>');
+        }
+
+        text.Append('(');
+        for (int i = 0; i < method.Parameters.Length; i++)
+        {
+            IParameterSymbol parameter = method.Parameters[i];
+            if (i > 0)
+            {
+                text.Append(", ");
+            }
+
+            if (i == 0 && method.IsExtensionMethod)
+            {
+                text.Append("this ");
+            }
+
+            if (parameter.ScopedKind == ScopedKind.ScopedRef || parameter.ScopedKind == ScopedKind.ScopedValue)
+            {
+                text.Append("scoped ");
+            }
+
+            if (parameter.IsParams)
+            {
+                text.Append("params ");
+            }
+
+            text.Append(parameter.RefKind switch
+            {
+                RefKind.Ref => "ref ",
+                RefKind.Out => "out ",
+                RefKind.In => "in ",
+                RefKind.RefReadOnlyParameter => "ref readonly ",
+                _ => "",
+            });
+            text.Append(parameter.Type.ToDisplayString(TypeFormat)).Append(' ').Append(Escape(parameter.Name));
+        }
+
+        text.Append(')');
+        foreach (ITypeParameterSymbol typeParameter in method.TypeParameters)
+        {
+            List<string> constraints = Constraints(typeParameter);
+            if (constraints.Count > 0)
+            {
+                text.Append(" where ").Append(Escape(typeParameter.Name)).Append(" : ").Append(string.Join(", ", constraints));
+            }
+        }
+
+        return text.ToString();
+    }
+
+    private static List<string> Constraints(ITypeParameterSymbol typeParameter)
+    {
+        var constraints = new List<string>();
+        if (typeParameter.HasUnmanagedTypeConstraint)
+        {
+            constraints.Add("unmanaged");
+        }
+        else if (typeParameter.HasValueTypeConstraint)
+        {
+            constraints.Add("struct");
+        }
+        else if (typeParameter.HasReferenceTypeConstraint)
+        {
+            constraints.Add(typeParameter.ReferenceTypeConstraintNullableAnnotation == NullableAnnotation.Annotated ? "class?" : "class");
+        }
+        else if (typeParameter.HasNotNullConstraint)
+        {
+            constraints.Add("notnull");
+        }
+
+        constraints.AddRange(typeParameter.ConstraintTypes.Select(t => t.ToDisplayString(TypeFormat)));
+        if (typeParameter.HasConstructorConstraint)
+        {
+            constraints.Add("new()");
+        }
+
+        if (typeParameter.AllowsRefLikeType)
+        {
+            constraints.Add("allows ref struct");
+        }
+
+        return constraints;
+    }
+
+    private static string Escape(string name) =>
+        SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None ? "@" + name : name;
+}

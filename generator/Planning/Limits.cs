@@ -1,0 +1,23 @@
+namespace FixedNorm.Generator.Planning;
+
+/// <summary>
+/// The unroll limits. Each keeps the emitted code small for any shape (see README, "Limits"):
+/// no number below grows with the shape, only loop trip counts do.
+/// </summary>
+internal static class Limits
+{
+    /// <summary>A group narrower than one 512-bit vector (15 floats, 7 doubles) is written as straight-line scalar code.</summary>
+    public const int ScalarGroupMaxBytes = 63;
+
+    /// <summary>Straight-line groups are written one after another, with no loop, up to this many elements in all.</summary>
+    public const int UnrolledElementsMax = 128;
+
+    /// <summary>Independent vector accumulators (and vectors per loop iteration).</summary>
+    public const int Accumulators = 4;
+
+    /// <summary>
+    /// Sums run over chunks of this many elements: each chunk's vector sum (at most 1024 / 16 / 4 = 16 adds a lane
+    /// for 512-bit floats) is added into a double, so rounding error does not grow with the group size.
+    /// </summary>
+    public const int SumChunk = 1024;
+}

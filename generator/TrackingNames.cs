@@ -1,0 +1,7 @@
+namespace FixedNorm.Generator;
+
+/// <summary>Names of the pipeline's steps, so tests can check what was cached.</summary>
+internal static class TrackingNames
+{
+    public const string LayerNormParsed = nameof(LayerNormParsed);
+}

@@ -1,0 +1,79 @@
+using System.Collections.Immutable;
+using FixedNorm.Generator;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+
+namespace FixedNorm.Tests.Infrastructure;
+
+/// <summary>What one generator run produced.</summary>
+public sealed record GeneratorOutput(
+    ImmutableArray<(string HintName, string Source)> Sources,
+    ImmutableArray<Diagnostic> GeneratorDiagnostics,
+    ImmutableArray<Diagnostic> CompilationDiagnostics,
+    Compilation OutputCompilation);
+
+/// <summary>Drives the real generator over in-memory sources with <see cref="CSharpGeneratorDriver"/>.</summary>
+public static class GeneratorHarness
+{
+    public static readonly CSharpParseOptions ParseOptions = new(LanguageVersion.Latest);
+
+    private static readonly Lazy<MetadataReference[]> References = new(() =>
+    {
+        string[] platform = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator);
+        return platform
+            .Where(path => Path.GetFileName(path).StartsWith("System.", StringComparison.Ordinal) ||
+                           Path.GetFileName(path) is "mscorlib.dll" or "netstandard.dll")
+            .Append(typeof(LayerNormAttribute).Assembly.Location)
+            .Select(path => (MetadataReference)MetadataReference.CreateFromFile(path))
+            .ToArray();
+    });
+
+    public static CSharpCompilation CreateCompilation(params string[] sources) =>
+        CSharpCompilation.Create(
+            "FixedNorm.Consumer",
+            sources.Select((source, i) => CSharpSyntaxTree.ParseText(source, ParseOptions, path: i == 0 ? "Kernels.cs" : $"Other{i}.cs")),
+            References.Value,
+            new CSharpCompilationOptions(
+                OutputKind.DynamicallyLinkedLibrary,
+                optimizationLevel: OptimizationLevel.Release,
+                nullableContextOptions: NullableContextOptions.Enable));
+
+    public static GeneratorDriver CreateDriver() =>
+        CSharpGeneratorDriver.Create(
+            [new KernelGenerator().AsSourceGenerator()],
+            parseOptions: ParseOptions,
+            driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
+
+    public static GeneratorOutput Run(params string[] sources) => Run(CreateCompilation(sources));
+
+    public static GeneratorOutput Run(Compilation compilation)
+    {
+        GeneratorDriver driver = CreateDriver().RunGeneratorsAndUpdateCompilation(compilation, out Compilation output, out _);
+        GeneratorDriverRunResult result = driver.GetRunResult();
+        GeneratorRunResult run = result.Results.Single();
+        if (run.Exception is not null)
+        {
+            throw new InvalidOperationException("The generator threw.", run.Exception);
+        }
+
+        return new GeneratorOutput(
+            run.GeneratedSources.Select(s => (s.HintName, s.SourceText.ToString())).OrderBy(s => s.HintName, StringComparer.Ordinal).ToImmutableArray(),
+            run.Diagnostics,
+            output.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning).ToImmutableArray(),
+            output);
+    }
+
+    /// <summary>"FN0003 Kernels.cs(4,28): message", one line per diagnostic, in source order.</summary>
+    public static string Format(IEnumerable<Diagnostic> diagnostics) =>
+        string.Join("\n", diagnostics
+            .OrderBy(d => d.Location.SourceSpan.Start)
+            .ThenBy(d => d.Id, StringComparer.Ordinal)
+            .Select(d =>
+            {
+                FileLinePositionSpan span = d.Location.GetLineSpan();
+                string where = d.Location.IsInSource
+                    ? $"{Path.GetFileName(span.Path)}({span.StartLinePosition.Line + 1},{span.StartLinePosition.Character + 1})"
+                    : "(no location)";
+                return $"{d.Severity} {d.Id} {where}: {d.GetMessage(System.Globalization.CultureInfo.InvariantCulture)}";
+            }));
+}

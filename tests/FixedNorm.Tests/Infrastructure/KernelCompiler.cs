@@ -1,0 +1,72 @@
+using System.Reflection;
+using System.Text;
+using Microsoft.CodeAnalysis;
+
+namespace FixedNorm.Tests.Infrastructure;
+
+/// <summary>A kernel to declare: its attribute text and its parameters in declaration order.</summary>
+public sealed record KernelDeclaration(string Name, string Attribute, string ElementType, IReadOnlyList<string> Parameters);
+
+/// <summary>
+/// Compiles kernels declared at test time through the real generator, loads the assembly, and calls them
+/// through array wrappers (spans cannot go through reflection).
+/// </summary>
+public sealed class CompiledKernels
+{
+    private static readonly HashSet<string> Written = ["output", "mean", "rstd", "runningMean", "runningVar"];
+    private readonly Type _type;
+
+    private CompiledKernels(Type type) => _type = type;
+
+    public static CompiledKernels Compile(IEnumerable<KernelDeclaration> kernels)
+    {
+        var source = new StringBuilder();
+        source.AppendLine("using System;");
+        source.AppendLine("using FixedNorm;");
+        source.AppendLine("namespace Dynamic;");
+        source.AppendLine("public static partial class Kernels");
+        source.AppendLine("{");
+        foreach (KernelDeclaration kernel in kernels)
+        {
+            string t = kernel.ElementType;
+            string parameters = string.Join(", ", kernel.Parameters.Select(p => $"{(Written.Contains(p) ? "Span" : "ReadOnlySpan")}<{t}> {p}"));
+            source.AppendLine($"    {kernel.Attribute}");
+            source.AppendLine($"    public static partial void {kernel.Name}({parameters});");
+            string arrays = string.Join(", ", kernel.Parameters.Select(p => $"{t}[] {p}"));
+            source.AppendLine($"    public static void {kernel.Name}_Run({arrays}) => {kernel.Name}({string.Join(", ", kernel.Parameters)});");
+        }
+
+        source.AppendLine("}");
+
+        GeneratorOutput output = GeneratorHarness.Run(source.ToString());
+        if (output.CompilationDiagnostics.Any(d => d.Severity == DiagnosticSeverity.Error) || !output.GeneratorDiagnostics.IsEmpty)
+        {
+            throw new InvalidOperationException(
+                "Kernels did not compile:\n" + GeneratorHarness.Format(output.GeneratorDiagnostics.Concat(output.CompilationDiagnostics)) + "\n" + source);
+        }
+
+        using var image = new MemoryStream();
+        var emitted = output.OutputCompilation.Emit(image);
+        if (!emitted.Success)
+        {
+            throw new InvalidOperationException("Emit failed:\n" + GeneratorHarness.Format(emitted.Diagnostics));
+        }
+
+        Assembly assembly = Assembly.Load(image.ToArray());
+        return new CompiledKernels(assembly.GetType("Dynamic.Kernels", throwOnError: true)!);
+    }
+
+    /// <summary>Calls kernel <paramref name="name"/> with arrays in its declared parameter order.</summary>
+    public void Run(string name, params Array[] arguments)
+    {
+        MethodInfo method = _type.GetMethod(name + "_Run") ?? throw new ArgumentException($"No kernel {name}.");
+        try
+        {
+            method.Invoke(null, arguments);
+        }
+        catch (TargetInvocationException exception) when (exception.InnerException is not null)
+        {
+            throw exception.InnerException;
+        }
+    }
+}

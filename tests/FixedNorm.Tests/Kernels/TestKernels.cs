@@ -1,0 +1,19 @@
+namespace FixedNorm.Tests.Kernels;
+
+/// <summary>Kernels compiled with this project through the generator as an analyzer, as a user's would be.</summary>
+public static partial class TestKernels
+{
+    /// <summary>The notebook's LayerNorm: 8 rows of 3 features.</summary>
+    [LayerNorm(8, 3)]
+    public static partial void Notebook(ReadOnlySpan<float> input, Span<float> output);
+
+    [LayerNorm(2, 768)]
+    public static partial void Affine768(ReadOnlySpan<float> input, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> output);
+
+    [LayerNorm(2, 3, 4, 5, Axis = 1, Epsilon = 1e-3)]
+    public static partial void Norm4d(ReadOnlySpan<double> input, ReadOnlySpan<double> weight,
+        ReadOnlySpan<double> bias, Span<double> output, Span<double> mean, Span<double> rstd);
+
+    [LayerNorm(3, 2500)]
+    public static partial void Long(ReadOnlySpan<float> input, Span<float> output, Span<float> mean, Span<float> rstd);
+}
