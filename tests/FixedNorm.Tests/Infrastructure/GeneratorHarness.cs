@@ -71,7 +71,7 @@ public static class GeneratorHarness
             .Select(d =>
             {
                 FileLinePositionSpan span = d.Location.GetLineSpan();
-                string where = d.Location.IsInSource
+                string where = d.Location.Kind != LocationKind.None
                     ? $"{Path.GetFileName(span.Path)}({span.StartLinePosition.Line + 1},{span.StartLinePosition.Character + 1})"
                     : "(no location)";
                 return $"{d.Severity} {d.Id} {where}: {d.GetMessage(System.Globalization.CultureInfo.InvariantCulture)}";

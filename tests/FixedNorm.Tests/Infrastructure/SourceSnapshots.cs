@@ -20,8 +20,15 @@ public static partial class SourceSnapshots
             Snapshot.Match(Scrub(source), new SnapshotFullName($"{prefix}#{hintName}.snap", folder));
         }
 
+        MatchDiagnostics(output, file, test);
+    }
+
+    /// <summary>Snapshots only the diagnostics ("Class.Test.diagnostics.snap").</summary>
+    public static void MatchDiagnostics(GeneratorOutput output, [CallerFilePath] string file = "", [CallerMemberName] string test = "")
+    {
+        string prefix = Path.GetFileNameWithoutExtension(file) + "." + test;
         string diagnostics = GeneratorHarness.Format(output.GeneratorDiagnostics.Concat(output.CompilationDiagnostics));
-        Snapshot.Match(diagnostics.Length == 0 ? "(none)" : diagnostics, new SnapshotFullName($"{prefix}.diagnostics.snap", folder));
+        Snapshot.Match(diagnostics.Length == 0 ? "(none)" : diagnostics, new SnapshotFullName($"{prefix}.diagnostics.snap", Path.GetDirectoryName(file)!));
     }
 
     /// <summary>Replaces the generator's version so snapshots survive a version bump.</summary>

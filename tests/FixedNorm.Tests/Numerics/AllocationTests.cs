@@ -1,0 +1,55 @@
+using FixedNorm.Tests.Kernels;
+
+namespace FixedNorm.Tests.Numerics;
+
+/// <summary>Generated kernels allocate nothing per call.</summary>
+public sealed class AllocationTests
+{
+    [Fact]
+    public void KernelsAllocateZeroBytes()
+    {
+        var input8x3 = new float[24];
+        var output8x3 = new float[24];
+        var input768 = new float[1536];
+        var weight768 = new float[768];
+        var output768 = new float[1536];
+        var input4d = new double[120];
+        var weight4d = new double[60];
+        var output4d = new double[120];
+        var mean4d = new double[2];
+        var rstd4d = new double[2];
+        var inputLong = new float[7500];
+        var outputLong = new float[7500];
+        var meanLong = new float[3];
+        var rstdLong = new float[3];
+        new Random(1).NextBytes(new byte[1]);
+        for (int i = 0; i < inputLong.Length; i++)
+        {
+            inputLong[i] = i % 17;
+        }
+
+        void CallAll()
+        {
+            TestKernels.Notebook(input8x3, output8x3);
+            TestKernels.Affine768(input768, weight768, weight768, output768);
+            TestKernels.Norm4d(input4d, weight4d, weight4d, output4d, mean4d, rstd4d);
+            TestKernels.Long(inputLong, outputLong, meanLong, rstdLong);
+            TestKernels.Notebook(output8x3, output8x3);
+        }
+
+        // Warm up past tiered compilation, then measure many calls.
+        for (int i = 0; i < 200; i++)
+        {
+            CallAll();
+        }
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 1000; i++)
+        {
+            CallAll();
+        }
+
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Equal(0, allocated);
+    }
+}

@@ -1,0 +1,101 @@
+using FixedNorm.Tests.Kernels;
+
+namespace FixedNorm.Tests.Numerics;
+
+/// <summary>Wrong lengths and overlapping spans throw ArgumentException naming the parameter, before anything is written.</summary>
+public sealed class RuntimeCheckTests
+{
+    [Theory]
+    [InlineData("input", 119)]
+    [InlineData("weight", 59)]
+    [InlineData("bias", 61)]
+    [InlineData("output", 121)]
+    [InlineData("mean", 1)]
+    [InlineData("rstd", 3)]
+    public void AWrongLengthThrowsNamingTheParameterAndLength(string parameter, int length)
+    {
+        double[] Make(string name, int expected) => new double[name == parameter ? length : expected];
+        double[] input = Make("input", 120), weight = Make("weight", 60), bias = Make("bias", 60);
+        double[] output = Make("output", 120), mean = Make("mean", 2), rstd = Make("rstd", 2);
+        Array.Fill(output, 42.0);
+        Array.Fill(mean, 42.0);
+        Array.Fill(rstd, 42.0);
+
+        ArgumentException exception = Assert.Throws<ArgumentException>(() => TestKernels.Norm4d(input, weight, bias, output, mean, rstd));
+
+        Assert.Equal(parameter, exception.ParamName);
+        int expected = parameter switch { "input" or "output" => 120, "weight" or "bias" => 60, _ => 2 };
+        Assert.Contains($"length {expected}", exception.Message, StringComparison.Ordinal);
+        Assert.All(output, v => Assert.Equal(42.0, v));
+        Assert.All(mean, v => Assert.Equal(42.0, v));
+        Assert.All(rstd, v => Assert.Equal(42.0, v));
+    }
+
+    [Fact]
+    public void OutputMayBeExactlyTheInput()
+    {
+        var data = Enumerable.Range(0, 120).Select(i => Math.Sin(i)).ToArray();
+        var weight = Enumerable.Range(0, 60).Select(i => 1 + (0.01 * i)).ToArray();
+        var bias = Enumerable.Range(0, 60).Select(i => 0.1 * Math.Cos(i)).ToArray();
+        var expected = new double[120];
+        TestKernels.Norm4d(data, weight, bias, expected, new double[2], new double[2]);
+
+        TestKernels.Norm4d(data, weight, bias, data, new double[2], new double[2]);
+        Assert.Equal(expected, data);
+    }
+
+    [Fact]
+    public void LongGroupsInPlaceGiveTheSameNumbers()
+    {
+        float[] data = Enumerable.Range(0, 7500).Select(i => (float)Math.Sin(i * 0.37)).ToArray();
+        var expected = new float[7500];
+        TestKernels.Long(data, expected, new float[3], new float[3]);
+        TestKernels.Long(data, data, new float[3], new float[3]);
+        Assert.Equal(expected, data);
+    }
+
+    [Fact]
+    public void APartialOverlapOfOutputAndInputThrowsBeforeWriting()
+    {
+        var buffer = new double[240];
+        Array.Fill(buffer, 7.0);
+        var exception = Assert.Throws<ArgumentException>(() => TestKernels.Norm4d(
+            buffer.AsSpan(0, 120), new double[60], new double[60], buffer.AsSpan(1, 120), new double[2], new double[2]));
+        Assert.Equal("output", exception.ParamName);
+        Assert.All(buffer, v => Assert.Equal(7.0, v));
+    }
+
+    [Theory]
+    [InlineData("output-weight")]
+    [InlineData("mean-input")]
+    [InlineData("rstd-mean")]
+    [InlineData("rstd-output")]
+    public void AnyOtherOverlapThrowsNamingTheWrittenSpan(string pair)
+    {
+        var buffer = new double[1000];
+        Array.Fill(buffer, 7.0);
+        Span<double> input = buffer.AsSpan(0, 120), weight = new double[60], bias = new double[60];
+        Span<double> output = buffer.AsSpan(200, 120), mean = buffer.AsSpan(400, 2), rstd = buffer.AsSpan(500, 2);
+        switch (pair)
+        {
+            case "output-weight": weight = buffer.AsSpan(250, 60); break;
+            case "mean-input": mean = buffer.AsSpan(10, 2); break;
+            case "rstd-mean": rstd = buffer.AsSpan(401, 2); break;
+            case "rstd-output": rstd = buffer.AsSpan(300, 2); break;
+        }
+
+        double[] before = (double[])buffer.Clone();
+        string? thrownFor = null;
+        try
+        {
+            TestKernels.Norm4d(input, weight, bias, output, mean, rstd);
+        }
+        catch (ArgumentException exception)
+        {
+            thrownFor = exception.ParamName;
+        }
+
+        Assert.Equal(pair.Split('-')[0], thrownFor);
+        Assert.Equal(before, buffer);
+    }
+}
