@@ -23,7 +23,15 @@ public sealed class KernelGenerator : IIncrementalGenerator
                 static (target, cancellationToken) => LayerNormParser.Parse(target, cancellationToken))
             .WithTrackingName(TrackingNames.LayerNormParsed);
 
+        IncrementalValuesProvider<ParseResult> batchNorms = context.SyntaxProvider
+            .ForAttributeWithMetadataName(
+                BatchNormParser.AttributeName,
+                static (node, _) => node is MethodDeclarationSyntax,
+                static (target, cancellationToken) => BatchNormParser.Parse(target, cancellationToken))
+            .WithTrackingName(TrackingNames.BatchNormParsed);
+
         context.RegisterSourceOutput(layerNorms, static (output, result) => Emit(output, result));
+        context.RegisterSourceOutput(batchNorms, static (output, result) => Emit(output, result));
     }
 
     private static void Emit(SourceProductionContext output, ParseResult result)

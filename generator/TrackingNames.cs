@@ -4,4 +4,6 @@ namespace FixedNorm.Generator;
 internal static class TrackingNames
 {
     public const string LayerNormParsed = nameof(LayerNormParsed);
+
+    public const string BatchNormParsed = nameof(BatchNormParsed);
 }

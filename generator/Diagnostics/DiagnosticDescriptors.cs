@@ -24,7 +24,7 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor AxisOutOfRange = Error(
         "FN0003",
         "Axis is out of range",
-        "Axis {0} is out of range for the rank-{1} shape [{2}]; use {3}..{4}");
+        "{0} {1} is out of range for the rank-{2} shape [{3}]; use {4}..{5}");
 
     public static readonly DiagnosticDescriptor EpsilonInvalid = Error(
         "FN0004",
@@ -81,6 +81,36 @@ internal static class DiagnosticDescriptors
         "The shape has too many elements",
         "The shape [{0}] has {1} elements, more than a span can hold ({2}); use a smaller shape");
 
+    public static readonly DiagnosticDescriptor MomentumInvalid = Error(
+        "FN0015",
+        "Momentum is outside [0, 1]",
+        "Momentum {0} is outside [0, 1]; running = (1 - momentum) * running + momentum * batch, so use a value such as 0.1 (ONNX's momentum 0.9 is 0.1 here)");
+
+    public static readonly DiagnosticDescriptor RunningStatisticsUnpaired = Error(
+        "FN0016",
+        "Only one running statistic",
+        "Method '{0}' has '{1}' but no '{2}'; a Training kernel updates both running statistics or neither, so add '{2}' of type {3} or remove '{1}'");
+
+    public static readonly DiagnosticDescriptor OneValuePerChannel = Error(
+        "FN0017",
+        "One value per channel in training",
+        "Training on the shape [{0}] sees 1 value per channel (every axis but the channel axis has size 1); batch statistics need more than 1 value per channel, so use a larger batch or Mode = BatchNormMode.Inference");
+
+    public static readonly DiagnosticDescriptor EnumValueInvalid = Error(
+        "FN0018",
+        "Not a defined enum value",
+        "{0} = {1} is not a defined {2} value; use {3}");
+
+    public static readonly DiagnosticDescriptor StatisticsInInference = Error(
+        "FN0019",
+        "Batch statistics requested in Inference",
+        "Parameter '{0}' receives batch statistics, which only Training computes; an Inference kernel normalizes with runningMean and runningVar, so remove '{0}' or use Mode = BatchNormMode.Training");
+
+    public static readonly DiagnosticDescriptor RankTooSmall = Error(
+        "FN0020",
+        "The shape has no batch axis",
+        "BatchNorm needs a batch and a channel axis, but the shape [{0}] has rank {1}; use a shape such as ({0}, C) or (N, {0})");
+
     public static readonly DiagnosticDescriptor InternalError = Error(
         "FN9999",
         "FixedNorm failed unexpectedly",
@@ -90,7 +120,8 @@ internal static class DiagnosticDescriptors
     [
         ShapeEmpty, DimensionNotPositive, AxisOutOfRange, EpsilonInvalid, MethodNotPartial, MethodHasBody,
         ReturnTypeNotVoid, UnknownParameter, MissingParameter, WrongParameterType, MixedElementTypes,
-        GenericMethod, ParameterRefKind, ShapeTooLarge, InternalError,
+        GenericMethod, ParameterRefKind, ShapeTooLarge, MomentumInvalid, RunningStatisticsUnpaired,
+        OneValuePerChannel, EnumValueInvalid, StatisticsInInference, RankTooSmall, InternalError,
     ];
 
     public static DiagnosticDescriptor ById(string id) => All.First(d => d.Id == id);

@@ -31,6 +31,9 @@ internal static class KernelFileEmitter
                 case LayerNormSpec layerNorm:
                     LayerNormEmitter.EmitBody(writer, layerNorm);
                     break;
+                case BatchNormSpec batchNorm:
+                    BatchNormEmitter.EmitBody(writer, batchNorm);
+                    break;
                 default:
                     // The declaration has FixedNorm errors: this body only keeps the compiler from adding CS8795 on top.
                     writer.Line("throw new global::System.InvalidOperationException(\"FixedNorm did not generate this kernel: fix the FN errors reported on its declaration.\");");

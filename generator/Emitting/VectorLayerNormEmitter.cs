@@ -9,31 +9,8 @@ namespace FixedNorm.Generator.Emitting;
 /// </summary>
 internal static class VectorLayerNormEmitter
 {
-    public static void Emit(SourceWriter writer, LayerNormSpec spec, LayerNormPlan plan)
-    {
-        for (int i = 0; i < VectorWidth.All.Length; i++)
-        {
-            VectorWidth width = VectorWidth.All[i];
-            bool last = i == VectorWidth.All.Length - 1;
-            if (i == 0)
-            {
-                writer.Line();
-            }
-
-            string header = last
-                ? "else"
-                : $"{(i == 0 ? "if" : "else if")} ({width.Class}.IsHardwareAccelerated)";
-            using (writer.Block(header))
-            {
-                if (last)
-                {
-                    writer.Line("// Vector128: also correct, if slower, where it is not accelerated.");
-                }
-
-                EmitPath(writer, spec, plan, width);
-            }
-        }
-    }
+    public static void Emit(SourceWriter writer, LayerNormSpec spec, LayerNormPlan plan) =>
+        VectorPasses.EmitPerWidth(writer, width => EmitPath(writer, spec, plan, width));
 
     private static void EmitPath(SourceWriter writer, LayerNormSpec spec, LayerNormPlan plan, VectorWidth width)
     {
@@ -48,8 +25,7 @@ internal static class VectorLayerNormEmitter
         LayerNormEmitter.EmitGroupLoop(writer, spec, plan, group =>
         {
             string x(string offset) => LayerNormEmitter.At("x", offset);
-            string load(string vector, string reference, string offset) =>
-                offset == "0" ? $"{vector}.LoadUnsafe(ref {reference})" : $"{vector}.LoadUnsafe(ref {reference}, {offset})";
+            static string load(string vector, string reference, string offset) => VectorPasses.Load(vector, reference, offset);
             string meanT = isFloat ? "muF" : "mu";
             string rstdT = isFloat ? "invStdF" : "invStd";
 
@@ -92,9 +68,7 @@ internal static class VectorLayerNormEmitter
                     string value = $"({load(vector, "x", offset)} - {broadcast(vector, "shift", "shift")} - {broadcast(vector, "mu", meanT)}) * {broadcast(vector, "invStd", rstdT)}";
                     value += spec.HasWeight ? $" * {load(vector, "weightRef", offset)}" : "";
                     value += spec.HasBias ? $" + {load(vector, "biasRef", offset)}" : "";
-                    return offset == "0"
-                        ? $"{vector}.StoreUnsafe({value}, ref y);"
-                        : $"{vector}.StoreUnsafe({value}, ref y, {offset});";
+                    return VectorPasses.Store(vector, value, "y", offset);
                 },
                 offset =>
                 {

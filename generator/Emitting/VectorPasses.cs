@@ -12,6 +12,38 @@ internal sealed class VectorPasses(SourceWriter writer, ElementType element, Vec
     private string T => element.Keyword();
 
     /// <summary>
+    /// Writes one code path per vector width: "if (Vector512.IsHardwareAccelerated) { ... } else if
+    /// (Vector256...) { ... } else { Vector128 }". The JIT folds the tests and keeps one path.
+    /// </summary>
+    public static void EmitPerWidth(SourceWriter writer, Action<VectorWidth> emitPath)
+    {
+        writer.Line();
+        for (int i = 0; i < VectorWidth.All.Length; i++)
+        {
+            VectorWidth width = VectorWidth.All[i];
+            bool last = i == VectorWidth.All.Length - 1;
+            string header = last ? "else" : $"{(i == 0 ? "if" : "else if")} ({width.Class}.IsHardwareAccelerated)";
+            using (writer.Block(header))
+            {
+                if (last)
+                {
+                    writer.Line("// Vector128: also correct, if slower, where it is not accelerated.");
+                }
+
+                emitPath(width);
+            }
+        }
+    }
+
+    /// <summary>"Vector512.LoadUnsafe(ref x)" or "Vector512.LoadUnsafe(ref x, offset)".</summary>
+    public static string Load(string vectorClass, string reference, string offset) =>
+        offset == "0" ? $"{vectorClass}.LoadUnsafe(ref {reference})" : $"{vectorClass}.LoadUnsafe(ref {reference}, {offset})";
+
+    /// <summary>"Vector512.StoreUnsafe(value, ref y)" or with an offset.</summary>
+    public static string Store(string vectorClass, string value, string reference, string offset) =>
+        offset == "0" ? $"{vectorClass}.StoreUnsafe({value}, ref {reference});" : $"{vectorClass}.StoreUnsafe({value}, ref {reference}, {offset});";
+
+    /// <summary>
     /// Adds <c>term(vector at offset)</c> over [0, length) into the double <paramref name="total"/>, chunk by chunk.
     /// <paramref name="term"/> gets the vector class (such as Vector512) and the offset expression, and returns
     /// the vector to add; with <paramref name="squared"/> its square is added.

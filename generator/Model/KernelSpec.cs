@@ -18,3 +18,25 @@ internal sealed record LayerNormSpec(
     bool HasMean,
     bool HasRstd)
     : KernelSpec(Element, Shape, Epsilon);
+
+/// <summary>
+/// A BatchNorm kernel: statistics per channel (axis <paramref name="ChannelAxis"/>) over every other axis.
+/// </summary>
+/// <param name="ChannelAxis">The channel axis, already made non-negative.</param>
+/// <param name="Momentum">PyTorch's convention: running = (1 - momentum) * running + momentum * batch.</param>
+/// <param name="Training">Batch statistics (and running updates) when true; running statistics when false.</param>
+/// <param name="UnbiasedRunningVariance">Fold the unbiased (PyTorch) or the population (ONNX) variance into runningVar.</param>
+internal sealed record BatchNormSpec(
+    ElementType Element,
+    EquatableArray<int> Shape,
+    double Epsilon,
+    int ChannelAxis,
+    double Momentum,
+    bool Training,
+    bool UnbiasedRunningVariance,
+    bool HasWeight,
+    bool HasBias,
+    bool HasRunningStatistics,
+    bool HasMean,
+    bool HasRstd)
+    : KernelSpec(Element, Shape, Epsilon);

@@ -33,7 +33,7 @@ internal static class LayerNormParser
 
         int[] shape = attribute.Shape();
         bool valid = ShapeRules.CheckShape(shape, method.Name, attribute, diagnostics);
-        int? axis = valid ? ShapeRules.CheckAxis(attribute.Int("Axis", -1), shape, attribute.NamedLocation("Axis"), diagnostics) : null;
+        int? axis = valid ? ShapeRules.CheckAxis("Axis", attribute.Int("Axis", -1), shape, attribute.NamedLocation("Axis"), diagnostics) : null;
         double epsilon = attribute.Double("Epsilon", 1e-5);
         valid &= ShapeRules.CheckEpsilon(epsilon, attribute.NamedLocation("Epsilon"), diagnostics);
 

@@ -23,7 +23,8 @@ internal static class ParameterBinder
         MethodDeclarationSyntax syntax,
         string kernelName,
         IReadOnlyList<ParameterRule> rules,
-        List<DiagnosticInfo> diagnostics)
+        List<DiagnosticInfo> diagnostics,
+        IReadOnlyCollection<string>? reportedElsewhere = null)
     {
         var bound = new BoundParameters();
         IParameterSymbol? elementSource = null;
@@ -32,6 +33,11 @@ internal static class ParameterBinder
         IEnumerable<IParameterSymbol> inputFirst = method.Parameters.OrderBy(p => p.Name == "input" ? 0 : 1);
         foreach (IParameterSymbol parameter in inputFirst)
         {
+            if (reportedElsewhere?.Contains(parameter.Name) == true)
+            {
+                continue;
+            }
+
             ParameterRule? rule = rules.FirstOrDefault(r => r.Name == parameter.Name);
             LocationInfo? location = ParameterLocation(parameter, syntax);
             if (rule is null)
@@ -61,7 +67,7 @@ internal static class ParameterBinder
                 diagnostics.Add(DiagnosticInfo.Create(
                     DiagnosticDescriptors.WrongParameterType, location, parameter.Name,
                     parameter.Type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat),
-                    Expected(rule.Kind, bound.Element ?? GuessElement(parameter.Type))));
+                    Expected(rule.Kind, bound.Element ?? GuessElement(parameter.Type)) + (rule.Why is null ? "" : ": " + rule.Why)));
                 continue;
             }
 
@@ -131,6 +137,6 @@ internal static class ParameterBinder
             ? $"{SpanName(kind, ElementType.Float)} or {SpanName(kind, ElementType.Double)}"
             : SpanName(kind, element);
 
-    private static string SpanName(SpanKind kind, ElementType? element) =>
+    public static string SpanName(SpanKind kind, ElementType? element) =>
         (kind == SpanKind.ReadOnly ? "ReadOnlySpan<" : "Span<") + (element ?? ElementType.Float).Keyword() + ">";
 }

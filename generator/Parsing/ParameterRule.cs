@@ -10,5 +10,5 @@ internal enum SpanKind
     Writable,
 }
 
-/// <summary>One parameter a kernel understands, bound by its name.</summary>
-internal sealed record ParameterRule(string Name, SpanKind Kind, bool Required);
+/// <summary>One parameter a kernel understands, bound by its name; <paramref name="Why"/> explains its span type when that is not obvious.</summary>
+internal sealed record ParameterRule(string Name, SpanKind Kind, bool Required, string? Why = null);

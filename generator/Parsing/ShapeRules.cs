@@ -46,13 +46,13 @@ internal static class ShapeRules
     }
 
     /// <summary>The axis made non-negative, or null (with a diagnostic) when it is out of range.</summary>
-    public static int? CheckAxis(int axis, int[] shape, LocationInfo? location, List<DiagnosticInfo> diagnostics)
+    public static int? CheckAxis(string name, int axis, int[] shape, LocationInfo? location, List<DiagnosticInfo> diagnostics)
     {
         int rank = shape.Length;
         if (axis < -rank || axis >= rank)
         {
             diagnostics.Add(DiagnosticInfo.Create(
-                DiagnosticDescriptors.AxisOutOfRange, location, axis, rank, Format(shape), -rank, rank - 1));
+                DiagnosticDescriptors.AxisOutOfRange, location, name, axis, rank, Format(shape), -rank, rank - 1));
             return null;
         }
 

@@ -12,6 +12,15 @@ internal static class Limits
     /// <summary>Straight-line groups are written one after another, with no loop, up to this many elements in all.</summary>
     public const int UnrolledElementsMax = 128;
 
+    /// <summary>A BatchNorm channel is written out in locals only up to this many values.</summary>
+    public const int UnrolledChannelMax = 32;
+
+    /// <summary>
+    /// Across-channel BatchNorm sums run over chunks of this many rows in float before widening into double,
+    /// so a lane adds at most this many values in float.
+    /// </summary>
+    public const int RowChunk = 64;
+
     /// <summary>Independent vector accumulators (and vectors per loop iteration).</summary>
     public const int Accumulators = 4;
 

@@ -46,10 +46,9 @@ internal sealed class SegmentLayout
 
     public VectorWidth Width { get; private set; } = VectorWidth.V128;
 
-    public static SegmentLayout Create(int start, int length, VectorWidth width, ElementType element)
+    public static SegmentLayout Create(int start, int length, VectorWidth width, ElementType element, int unroll = Limits.Accumulators)
     {
         int lanes = width.Lanes(element);
-        int unroll = Limits.Accumulators;
         int loopCovered = length / (lanes * unroll) * lanes * unroll;
         var after = new List<Piece>();
         int offset = start + loopCovered;

@@ -26,6 +26,9 @@ public sealed class CachingTests
             [LayerNorm(8, 3, Axis = 7)]
             public static partial void Invalid(ReadOnlySpan<float> input, Span<float> output);
 
+            [BatchNorm(16, 4, Mode = BatchNormMode.Training)]
+            public static partial void Batch(ReadOnlySpan<float> input, Span<float> output);
+
             public static int Unrelated() => 1;
         }
         """;
@@ -94,7 +97,7 @@ public sealed class CachingTests
             }
         }
 
-        Assert.Equal(3, checkedModels);
+        Assert.Equal(4, checkedModels);
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 namespace FixedNorm.Tests.Kernels;
 
+
 /// <summary>Kernels compiled with this project through the generator as an analyzer, as a user's would be.</summary>
 public static partial class TestKernels
 {
@@ -16,4 +17,27 @@ public static partial class TestKernels
 
     [LayerNorm(3, 2500)]
     public static partial void Long(ReadOnlySpan<float> input, Span<float> output, Span<float> mean, Span<float> rstd);
+}
+
+/// <summary>BatchNorm kernels compiled with this project.</summary>
+public static partial class BatchNormKernels
+{
+    /// <summary>The notebook's BatchNorm1d(3) on 8 x 3, a fresh module in training mode.</summary>
+    [BatchNorm(8, 3)]
+    public static partial void Notebook(ReadOnlySpan<float> input, Span<float> output, Span<float> runningMean, Span<float> runningVar);
+
+    [BatchNorm(32, 64, 128, Momentum = 0.1)]
+    public static partial void TrainNcl(ReadOnlySpan<float> input, ReadOnlySpan<float> weight,
+        ReadOnlySpan<float> bias, Span<float> runningMean, Span<float> runningVar, Span<float> output);
+
+    [BatchNorm(32, 64, 128, Mode = BatchNormMode.Inference)]
+    public static partial void InferNcl(ReadOnlySpan<float> input, ReadOnlySpan<float> weight,
+        ReadOnlySpan<float> bias, ReadOnlySpan<float> runningMean, ReadOnlySpan<float> runningVar, Span<float> output);
+
+    [BatchNorm(16, 8, 8, 64, ChannelAxis = -1)]
+    public static partial void TrainChannelsLast(ReadOnlySpan<float> input, Span<float> output,
+        Span<float> runningMean, Span<float> runningVar, Span<float> mean, Span<float> rstd);
+
+    [BatchNorm(40, 2, 3)]
+    public static partial void TrainStrided(ReadOnlySpan<double> input, Span<double> output);
 }

@@ -1,0 +1,135 @@
+using FixedNorm.Generator.Model;
+using FixedNorm.Generator.Planning;
+
+namespace FixedNorm.Generator.Emitting;
+
+/// <summary>Writes the body of a BatchNorm kernel: comments, entry checks, then the planned computation.</summary>
+internal static class BatchNormEmitter
+{
+    public static void EmitBody(SourceWriter writer, BatchNormSpec spec)
+    {
+        BatchNormPlan plan = BatchNormPlan.For(spec);
+        string m = Literals.Double(spec.Momentum);
+        string keep = Literals.Double(1 - spec.Momentum);
+        writer.Line($"// BatchNorm ({(spec.Training ? "training" : "inference")}) of a [{string.Join(", ", spec.Shape)}] {spec.Element.Keyword()} tensor, channel axis {spec.ChannelAxis}:");
+        writer.Line($"// seen as [{plan.Outer}, {plan.Channels}, {plan.Inner}], {plan.Channels} channel(s) of {plan.Count} values each, eps = {Literals.Double(spec.Epsilon)}.");
+        if (spec.Training)
+        {
+            writer.Line($"// y = (x - mean) / sqrt(var + eps){Affine(spec)} with each channel's batch mean and biased variance,");
+            writer.Line("// taken around shift = the channel's first value (two passes, never E[x^2] - E[x]^2).");
+            if (spec.HasRunningStatistics)
+            {
+                string variance = spec.UnbiasedRunningVariance ? $"var * {plan.Count} / {plan.Count - 1} (unbiased)" : "var (population)";
+                writer.Line($"// runningMean = {keep} * runningMean + {m} * mean; runningVar = {keep} * runningVar + {m} * {variance}.");
+            }
+        }
+        else
+        {
+            writer.Line($"// y = (x - runningMean) / sqrt(runningVar + eps){Affine(spec)}.");
+        }
+
+        writer.Line("// Plan: " + plan.Strategy switch
+        {
+            ChannelStrategy.Unrolled => "straight-line code per channel, statistics in double.",
+            ChannelStrategy.Runs => $"per channel, vector passes over its {plan.Outer} contiguous run(s) of {plan.Inner} values.",
+            ChannelStrategy.Blocks => $"vectors across contiguous channels, {plan.Outer} rows streamed in order, sums widened to double every {Limits.RowChunk} rows.",
+            _ => "per channel, scalar loops with constant trip counts, statistics in double.",
+        });
+
+        int total = plan.Outer * plan.Channels * plan.Inner;
+        var spans = new List<SpanParameter> { new("input", total, Written: false), new("output", total, Written: true) };
+        void Add(bool present, string name, bool written)
+        {
+            if (present)
+            {
+                spans.Add(new SpanParameter(name, plan.Channels, written));
+            }
+        }
+
+        Add(spec.HasWeight, "weight", written: false);
+        Add(spec.HasBias, "bias", written: false);
+        Add(spec.HasRunningStatistics || !spec.Training, "runningMean", written: spec.Training);
+        Add(spec.HasRunningStatistics || !spec.Training, "runningVar", written: spec.Training);
+        Add(spec.HasMean, "mean", written: true);
+        Add(spec.HasRstd, "rstd", written: true);
+
+        writer.Line();
+        EntryChecks.Emit(writer, spec.Element, spans);
+        writer.Line();
+        EntryChecks.EmitReferences(writer, spec.Element, spans);
+
+        switch (plan.Strategy)
+        {
+            case ChannelStrategy.Unrolled:
+                ScalarBatchNormEmitter.EmitUnrolled(writer, spec, plan);
+                break;
+            case ChannelStrategy.Strided:
+                ScalarBatchNormEmitter.EmitStrided(writer, spec, plan);
+                break;
+            case ChannelStrategy.Runs:
+                VectorBatchNormEmitter.EmitRuns(writer, spec, plan);
+                break;
+            default:
+                VectorBatchNormEmitter.EmitBlocks(writer, spec, plan);
+                break;
+        }
+    }
+
+    /// <summary>
+    /// From <c>shift</c>, <c>mu</c> (the mean of x - shift) and <c>sumOfSquares</c> (of x - shift - mu) in double:
+    /// the variance and invStd, the running statistics and saved statistics, then <c>scale</c> and <c>b</c> for the store.
+    /// </summary>
+    public static void EmitTrainingStatistics(SourceWriter writer, BatchNormSpec spec, BatchNormPlan plan, string channel)
+    {
+        string cast = Cast(spec);
+        writer.Line($"double variance = sumOfSquares / {plan.Count};");
+        writer.Line($"double invStd = 1 / {Names.Math}.Sqrt(variance + {Literals.Double(spec.Epsilon)});");
+        if (spec.HasRunningStatistics)
+        {
+            string keep = Literals.Double(1 - spec.Momentum);
+            string m = Literals.Double(spec.Momentum);
+            string runningMean = LayerNormEmitter.At("runningMeanRef", channel);
+            string runningVar = LayerNormEmitter.At("runningVarRef", channel);
+            string batchVariance = spec.UnbiasedRunningVariance ? $"sumOfSquares / {plan.Count - 1}" : "variance";
+            writer.Line($"{runningMean} = {cast}({keep} * {runningMean} + {m} * (shift + mu));");
+            writer.Line($"{runningVar} = {cast}({keep} * {runningVar} + {m} * {batchVariance});");
+        }
+
+        if (spec.HasMean)
+        {
+            writer.Line($"{LayerNormEmitter.At("meanRef", channel)} = {cast}(shift + mu);");
+        }
+
+        if (spec.HasRstd)
+        {
+            writer.Line($"{LayerNormEmitter.At("rstdRef", channel)} = {cast}invStd;");
+        }
+
+        EmitScaleAndBias(writer, spec, channel, "invStd");
+    }
+
+    /// <summary>From the running statistics: <c>center</c>, <c>scale</c> and <c>b</c> for the store.</summary>
+    public static void EmitInferenceStatistics(SourceWriter writer, BatchNormSpec spec, string channel)
+    {
+        writer.Line($"double center = {LayerNormEmitter.At("runningMeanRef", channel)};");
+        writer.Line($"double invStd = 1 / {Names.Math}.Sqrt({LayerNormEmitter.At("runningVarRef", channel)} + {Literals.Double(spec.Epsilon)});");
+        EmitScaleAndBias(writer, spec, channel, "invStd");
+    }
+
+    /// <summary>The centered value of an element: training subtracts shift then mu; inference subtracts center.</summary>
+    public static string Centered(BatchNormSpec spec, string x) => spec.Training ? $"{x} - shift - mu" : $"{x} - center";
+
+    /// <summary>"(float)" for float kernels, nothing for double ones.</summary>
+    public static string Cast(BatchNormSpec spec) => spec.Element == ElementType.Float ? "(float)" : "";
+
+    private static void EmitScaleAndBias(SourceWriter writer, BatchNormSpec spec, string channel, string invStd)
+    {
+        writer.Line(spec.HasWeight
+            ? $"double scale = {invStd} * {LayerNormEmitter.At("weightRef", channel)};"
+            : $"double scale = {invStd};");
+        writer.Line(spec.HasBias ? $"double b = {LayerNormEmitter.At("biasRef", channel)};" : "double b = 0;");
+    }
+
+    private static string Affine(BatchNormSpec spec) =>
+        (spec.HasWeight ? " * weight" : "") + (spec.HasBias ? " + bias" : "");
+}

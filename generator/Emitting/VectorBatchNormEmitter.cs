@@ -1,0 +1,307 @@
+using FixedNorm.Generator.Model;
+using FixedNorm.Generator.Planning;
+
+namespace FixedNorm.Generator.Emitting;
+
+/// <summary>BatchNorm in vectors: along each channel's contiguous runs, or across contiguous channels.</summary>
+internal static class VectorBatchNormEmitter
+{
+    /// <summary>Per channel: vector passes over each of its runs, run totals added into doubles.</summary>
+    public static void EmitRuns(SourceWriter writer, BatchNormSpec spec, BatchNormPlan plan) =>
+        VectorPasses.EmitPerWidth(writer, width =>
+        {
+            if (plan.Channels == 1)
+            {
+                using (writer.Block("// Channel 0"))
+                {
+                    EmitRunsChannel(writer, spec, plan, width, "0");
+                }
+            }
+            else
+            {
+                using (writer.Block($"for (int c = 0; c < {plan.Channels}; c++)"))
+                {
+                    EmitRunsChannel(writer, spec, plan, width, "c");
+                }
+            }
+        });
+
+    /// <summary>Across channels (Inner = 1): blocks of channels as vector lanes, rows streamed in order.</summary>
+    public static void EmitBlocks(SourceWriter writer, BatchNormSpec spec, BatchNormPlan plan) =>
+        VectorPasses.EmitPerWidth(writer, width =>
+        {
+            SegmentLayout layout = SegmentLayout.Create(0, plan.Channels, width, spec.Element, unroll: 1);
+            if (layout.LoopIterations > 1)
+            {
+                using (writer.Block($"for (nuint cb = 0; cb < {layout.LoopEnd}; cb += {layout.Lanes})"))
+                {
+                    EmitBlock(writer, spec, plan, width, "cb");
+                }
+            }
+            else if (layout.LoopIterations == 1)
+            {
+                using (writer.Block($"// Channels [0, {layout.Lanes})"))
+                {
+                    EmitBlock(writer, spec, plan, width, "0");
+                }
+            }
+
+            foreach (Piece piece in layout.After)
+            {
+                string offset = Literals.Int(piece.Offset);
+                if (piece.Width is null)
+                {
+                    using (writer.Block($"// Channel {piece.Offset}"))
+                    {
+                        ScalarBatchNormEmitter.EmitChannel(writer, spec, plan, offset);
+                    }
+                }
+                else
+                {
+                    using (writer.Block($"// Channels [{piece.Offset}, {piece.Offset + piece.Width.Lanes(spec.Element)})"))
+                    {
+                        EmitBlock(writer, spec, plan, piece.Width, offset);
+                    }
+                }
+            }
+        });
+
+    private static void EmitRunsChannel(SourceWriter writer, BatchNormSpec spec, BatchNormPlan plan, VectorWidth width, string channel)
+    {
+        ElementType element = spec.Element;
+        string type = element.Keyword();
+        string v = width.Class;
+        string suffix = width.Suffix;
+        bool isFloat = element == ElementType.Float;
+        string first = channel == "0" ? "0" : $"{channel} * {plan.Inner}";
+        var passes = new VectorPasses(writer, element, width);
+        string broadcast(string vector, string name, string scalar) => vector == v ? name + suffix : $"{vector}.Create({scalar})";
+
+        writer.Line($"ref {type} xc = ref {LayerNormEmitter.At("inputRef", first)};");
+        writer.Line($"ref {type} yc = ref {LayerNormEmitter.At("outputRef", first)};");
+        void ForEachRun(Action body)
+        {
+            if (plan.Outer == 1)
+            {
+                writer.Line($"ref {type} x = ref xc;");
+                writer.Line($"ref {type} y = ref yc;");
+                body();
+                return;
+            }
+
+            using (writer.Block($"for (nuint o = 0; o < {(long)plan.Outer * plan.RunStride}; o += {plan.RunStride})"))
+            {
+                writer.Line($"ref {type} x = ref {LayerNormEmitter.At("xc", "o")};");
+                writer.Line($"ref {type} y = ref {LayerNormEmitter.At("yc", "o")};");
+                body();
+            }
+        }
+
+        string centerT;
+        if (spec.Training)
+        {
+            string muT = isFloat ? "muF" : "mu";
+            writer.Line($"{type} shift = xc;");
+            writer.Line($"var shift{suffix} = {v}.Create(shift);");
+            writer.Line("double sum = 0;");
+            ForEachRun(() => passes.Sum("sum", plan.Inner, squared: false,
+                (vector, offset) => $"{VectorPasses.Load(vector, "x", offset)} - {broadcast(vector, "shift", "shift")}",
+                offset => $"{LayerNormEmitter.At("x", offset)} - shift"));
+            writer.Line($"double mu = sum / {plan.Count};");
+            if (isFloat)
+            {
+                writer.Line("float muF = (float)mu;");
+            }
+
+            writer.Line($"var mu{suffix} = {v}.Create({muT});");
+            writer.Line("double sumOfSquares = 0;");
+            ForEachRun(() => passes.Sum("sumOfSquares", plan.Inner, squared: true,
+                (vector, offset) => $"{VectorPasses.Load(vector, "x", offset)} - {broadcast(vector, "shift", "shift")} - {broadcast(vector, "mu", muT)}",
+                offset => $"{LayerNormEmitter.At("x", offset)} - shift - {muT}"));
+            BatchNormEmitter.EmitTrainingStatistics(writer, spec, plan, channel);
+            centerT = muT;
+        }
+        else
+        {
+            BatchNormEmitter.EmitInferenceStatistics(writer, spec, channel);
+            writer.Line($"{type} centerT = ({type})center;");
+            writer.Line($"var center{suffix} = {v}.Create(centerT);");
+            centerT = "centerT";
+        }
+
+        writer.Line($"{type} scaleT = ({type})scale;");
+        writer.Line($"{type} bT = ({type})b;");
+        writer.Line($"var scale{suffix} = {v}.Create(scaleT);");
+        writer.Line($"var b{suffix} = {v}.Create(bT);");
+        ForEachRun(() => passes.ForEach(plan.Inner,
+            (vector, offset) =>
+            {
+                string x = VectorPasses.Load(vector, "x", offset);
+                string centered = spec.Training
+                    ? $"{x} - {broadcast(vector, "shift", "shift")} - {broadcast(vector, "mu", centerT)}"
+                    : $"{x} - {broadcast(vector, "center", centerT)}";
+                return VectorPasses.Store(vector, $"({centered}) * {broadcast(vector, "scale", "scaleT")} + {broadcast(vector, "b", "bT")}", "y", offset);
+            },
+            offset =>
+            {
+                string x = LayerNormEmitter.At("x", offset);
+                string centered = spec.Training ? $"{x} - shift - {centerT}" : $"{x} - centerT";
+                return $"{LayerNormEmitter.At("y", offset)} = ({centered}) * scaleT + bT;";
+            }));
+    }
+
+    /// <summary>
+    /// One block of channels [cb, cb + lanes) as vector lanes. Float sums run over chunks of rows in float and are
+    /// widened into two double vectors (Lo, Hi); double sums add straight into double vectors.
+    /// </summary>
+    private static void EmitBlock(SourceWriter writer, BatchNormSpec spec, BatchNormPlan plan, VectorWidth width, string cb)
+    {
+        ElementType element = spec.Element;
+        string type = element.Keyword();
+        string v = width.Class;
+        bool isFloat = element == ElementType.Float;
+        string[] halves = isFloat ? ["Lo", "Hi"] : [""];
+        string doubleVector = $"{v}<double>";
+        string each(Func<string, string> part) => string.Join(", ", halves.Select(part));
+        void declareEach(Func<string, string> line)
+        {
+            foreach (string half in halves)
+            {
+                writer.Line(line(half));
+            }
+        }
+
+        // Widened(name, expr): "(var nameLo, var nameHi) = V.Widen(expr);" or "var name = expr;"
+        void widen(string name, string expression) => writer.Line(isFloat
+            ? $"(var {name}Lo, var {name}Hi) = {v}.Widen({expression});"
+            : $"var {name} = {expression};");
+        string narrow(Func<string, string> part) => isFloat ? $"{v}.Narrow({part("Lo")}, {part("Hi")})" : part("");
+
+        writer.Line($"ref {type} x = ref {LayerNormEmitter.At("inputRef", cb)};");
+        writer.Line($"ref {type} y = ref {LayerNormEmitter.At("outputRef", cb)};");
+        string rowsEnd = Literals.Int((long)plan.Outer * plan.Channels);
+        if (spec.Training)
+        {
+            writer.Line($"var shift = {VectorPasses.Load(v, "x", "0")};");
+            writer.Line($"{doubleVector} {each(h => $"sum{h} = default")};");
+            EmitRowSums(writer, plan, v, type, isFloat, "sum", row => $"acc += {VectorPasses.Load(v, "x", row)} - shift;");
+            declareEach(h => $"var mu{h} = sum{h} / {plan.Count};");
+            writer.Line($"var mu = {narrow(h => "mu" + h)};");
+            writer.Line($"{doubleVector} {each(h => $"sumOfSquares{h} = default")};");
+            EmitRowSums(writer, plan, v, type, isFloat, "sumOfSquares", row =>
+                $"var d = {VectorPasses.Load(v, "x", row)} - shift - mu;\nacc += d * d;");
+            declareEach(h => $"var invStd{h} = {v}.Create(1.0) / {v}.Sqrt(sumOfSquares{h} / {plan.Count} + {v}.Create({Literals.Double(spec.Epsilon)}));");
+            if (spec.HasRunningStatistics || spec.HasMean)
+            {
+                widen("shiftWide", "shift");
+                declareEach(h => $"var batchMean{h} = shiftWide{h} + mu{h};");
+            }
+
+            if (spec.HasRunningStatistics)
+            {
+                string keep = Literals.Double(1 - spec.Momentum);
+                string m = Literals.Double(spec.Momentum);
+                string batchVariance(string h) => spec.UnbiasedRunningVariance
+                    ? $"sumOfSquares{h} / {plan.Count - 1}"
+                    : $"sumOfSquares{h} / {plan.Count}";
+                widen("runningMean", VectorPasses.Load(v, "runningMeanRef", cb));
+                writer.Line(VectorPasses.Store(v, narrow(h => $"runningMean{h} * {keep} + batchMean{h} * {m}"), "runningMeanRef", cb));
+                widen("runningVar", VectorPasses.Load(v, "runningVarRef", cb));
+                writer.Line(VectorPasses.Store(v, narrow(h => $"runningVar{h} * {keep} + {batchVariance(h)} * {m}"), "runningVarRef", cb));
+            }
+
+            if (spec.HasMean)
+            {
+                writer.Line(VectorPasses.Store(v, narrow(h => "batchMean" + h), "meanRef", cb));
+            }
+
+            if (spec.HasRstd)
+            {
+                writer.Line(VectorPasses.Store(v, narrow(h => "invStd" + h), "rstdRef", cb));
+            }
+        }
+        else
+        {
+            writer.Line($"var center = {VectorPasses.Load(v, "runningMeanRef", cb)};");
+            widen("runningVar", VectorPasses.Load(v, "runningVarRef", cb));
+            declareEach(h => $"var invStd{h} = {v}.Create(1.0) / {v}.Sqrt(runningVar{h} + {v}.Create({Literals.Double(spec.Epsilon)}));");
+        }
+
+        if (spec.HasWeight)
+        {
+            widen("weight", VectorPasses.Load(v, "weightRef", cb));
+            writer.Line($"var scale = {narrow(h => $"invStd{h} * weight{h}")};");
+        }
+        else
+        {
+            writer.Line($"var scale = {narrow(h => "invStd" + h)};");
+        }
+
+        writer.Line(spec.HasBias ? $"var b = {VectorPasses.Load(v, "biasRef", cb)};" : $"var b = {v}<{type}>.Zero;");
+        string centered(string row) => spec.Training ? $"{VectorPasses.Load(v, "x", row)} - shift - mu" : $"{VectorPasses.Load(v, "x", row)} - center";
+        using (writer.Block($"for (nuint row = 0; row < {rowsEnd}; row += {plan.Channels})"))
+        {
+            writer.Line(VectorPasses.Store(v, $"({centered("row")}) * scale + b", "y", "row"));
+        }
+    }
+
+    /// <summary>
+    /// Sums a per-row vector term over all rows into <c>{total}</c> (double vectors): in chunks of
+    /// <see cref="Limits.RowChunk"/> rows for float (accumulated in float, then widened), in one run for double.
+    /// </summary>
+    private static void EmitRowSums(SourceWriter writer, BatchNormPlan plan, string v, string type, bool isFloat, string total, Func<string, string> accumulate)
+    {
+        long stride = plan.Channels;
+        long rows = plan.Outer;
+        long chunk = isFloat ? Limits.RowChunk : rows;
+        long fullChunks = rows / chunk;
+        long rest = rows - (fullChunks * chunk);
+
+        void Chunk(string start, long count)
+        {
+            writer.Line($"{v}<{type}> acc = default;");
+            string end = start == "0" ? Literals.Int(count * stride) : $"{start} + {count * stride}";
+            using (writer.Block($"for (nuint row = {start}; row < {end}; row += {stride})"))
+            {
+                foreach (string line in accumulate("row").Split('\n'))
+                {
+                    writer.Line(line);
+                }
+            }
+
+            if (isFloat)
+            {
+                writer.Line($"(var lo, var hi) = {v}.Widen(acc);");
+                writer.Line($"{total}Lo += lo;");
+                writer.Line($"{total}Hi += hi;");
+            }
+            else
+            {
+                writer.Line($"{total} += acc;");
+            }
+        }
+
+        if (fullChunks > 1)
+        {
+            using (writer.Block($"for (nuint chunk = 0; chunk < {fullChunks * chunk * stride}; chunk += {chunk * stride})"))
+            {
+                Chunk("chunk", chunk);
+            }
+        }
+        else if (fullChunks == 1)
+        {
+            using (writer.Block())
+            {
+                Chunk("0", chunk);
+            }
+        }
+
+        if (rest > 0)
+        {
+            using (writer.Block())
+            {
+                Chunk(Literals.Int(fullChunks * chunk * stride), rest);
+            }
+        }
+    }
+}

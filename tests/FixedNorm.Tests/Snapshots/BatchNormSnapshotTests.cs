@@ -1,0 +1,81 @@
+using FixedNorm.Tests.Infrastructure;
+
+namespace FixedNorm.Tests.Snapshots;
+
+public sealed class BatchNormSnapshotTests
+{
+    [Fact]
+    public void Seed8x3Training() => SourceSnapshots.Match(GeneratorHarness.Run("""
+        using System;
+        using FixedNorm;
+
+        namespace Demo;
+
+        public sealed partial class Block
+        {
+            // The notebook's case: a fresh module in training mode, statistics over the batch.
+            [BatchNorm(8, 3)]
+            public static partial void Bn(ReadOnlySpan<float> input, Span<float> output);
+        }
+        """));
+
+    [Fact]
+    public void NclTrainingWithRunningStatistics() => SourceSnapshots.Match(GeneratorHarness.Run("""
+        using System;
+        using FixedNorm;
+
+        namespace Demo;
+
+        public sealed partial class Block
+        {
+            [BatchNorm(32, 64, 128, Momentum = 0.1)]
+            public partial void Train(ReadOnlySpan<float> input, ReadOnlySpan<float> weight,
+                ReadOnlySpan<float> bias, Span<float> runningMean, Span<float> runningVar, Span<float> output);
+        }
+        """));
+
+    [Fact]
+    public void NchwInference() => SourceSnapshots.Match(GeneratorHarness.Run("""
+        using System;
+        using FixedNorm;
+
+        namespace Demo;
+
+        public sealed partial class Block
+        {
+            [BatchNorm(2, 3, 4, 5, Mode = BatchNormMode.Inference)]
+            public partial void Infer(ReadOnlySpan<float> input, ReadOnlySpan<float> weight,
+                ReadOnlySpan<float> bias, ReadOnlySpan<float> runningMean, ReadOnlySpan<float> runningVar,
+                Span<float> output);
+        }
+        """));
+
+    [Fact]
+    public void ChannelsLastTraining() => SourceSnapshots.Match(GeneratorHarness.Run("""
+        using System;
+        using FixedNorm;
+
+        namespace Demo;
+
+        public sealed partial class Block
+        {
+            [BatchNorm(16, 32, 32, 68, ChannelAxis = -1, RunningVariance = BatchNormRunningVariance.Population)]
+            public static partial void ChannelsLast(ReadOnlySpan<float> input, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias,
+                Span<float> runningMean, Span<float> runningVar, Span<float> mean, Span<float> rstd, Span<float> output);
+        }
+        """));
+
+    [Fact]
+    public void StridedDoubleTraining() => SourceSnapshots.Match(GeneratorHarness.Run("""
+        using System;
+        using FixedNorm;
+
+        namespace Demo;
+
+        public sealed partial class Block
+        {
+            [BatchNorm(40, 2, 3, Epsilon = 1e-3)]
+            public static partial void Strided(ReadOnlySpan<double> input, Span<double> output, Span<double> mean, Span<double> rstd);
+        }
+        """));
+}
