@@ -5,7 +5,8 @@ using Microsoft.CodeAnalysis;
 namespace FixedNorm.Tests.Infrastructure;
 
 /// <summary>A kernel to declare: its attribute text and its parameters in declaration order.</summary>
-public sealed record KernelDeclaration(string Name, string Attribute, string ElementType, IReadOnlyList<string> Parameters);
+/// <param name="ReadOnly">Parameters declared ReadOnlySpan even though their name is usually written (inference running statistics).</param>
+public sealed record KernelDeclaration(string Name, string Attribute, string ElementType, IReadOnlyList<string> Parameters, IReadOnlyList<string>? ReadOnly = null);
 
 /// <summary>
 /// Compiles kernels declared at test time through the real generator, loads the assembly, and calls them
@@ -29,7 +30,7 @@ public sealed class CompiledKernels
         foreach (KernelDeclaration kernel in kernels)
         {
             string t = kernel.ElementType;
-            string parameters = string.Join(", ", kernel.Parameters.Select(p => $"{(Written.Contains(p) ? "Span" : "ReadOnlySpan")}<{t}> {p}"));
+            string parameters = string.Join(", ", kernel.Parameters.Select(p => $"{(Written.Contains(p) && kernel.ReadOnly?.Contains(p) != true ? "Span" : "ReadOnlySpan")}<{t}> {p}"));
             source.AppendLine($"    {kernel.Attribute}");
             source.AppendLine($"    public static partial void {kernel.Name}({parameters});");
             string arrays = string.Join(", ", kernel.Parameters.Select(p => $"{t}[] {p}"));

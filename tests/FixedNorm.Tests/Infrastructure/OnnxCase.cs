@@ -47,4 +47,6 @@ public sealed class OnnxCase
     public int[] InputShape(int position) => Shape("inputs", InputName(position));
 
     public double[] Output(string name) => Data("outputs", name);
+
+    public bool HasOutput(string name) => _root.GetProperty("outputs").TryGetProperty(name, out _);
 }
