@@ -77,14 +77,14 @@ internal static class VectorBatchNormEmitter
         var passes = new VectorPasses(writer, element, width);
         string broadcast(string vector, string name, string scalar) => vector == v ? name + suffix : $"{vector}.Create({scalar})";
 
-        writer.Line($"ref {type} xc = ref {LayerNormEmitter.At("inputRef", first)};");
-        writer.Line($"ref {type} yc = ref {LayerNormEmitter.At("outputRef", first)};");
+        // With one run per channel, x and y point at it; otherwise xc and yc point at the channel's first run.
+        string channelInput = plan.Outer == 1 ? "x" : "xc";
+        writer.Line($"ref {type} {channelInput} = ref {LayerNormEmitter.At("inputRef", first)};");
+        writer.Line($"ref {type} {(plan.Outer == 1 ? "y" : "yc")} = ref {LayerNormEmitter.At("outputRef", first)};");
         void ForEachRun(Action body)
         {
             if (plan.Outer == 1)
             {
-                writer.Line($"ref {type} x = ref xc;");
-                writer.Line($"ref {type} y = ref yc;");
                 body();
                 return;
             }
@@ -101,7 +101,7 @@ internal static class VectorBatchNormEmitter
         if (spec.Training)
         {
             string muT = isFloat ? "muF" : "mu";
-            writer.Line($"{type} shift = xc;");
+            writer.Line($"{type} shift = {channelInput};");
             writer.Line($"var shift{suffix} = {v}.Create(shift);");
             writer.Line("double sum = 0;");
             ForEachRun(() => passes.Sum("sum", plan.Inner, squared: false,
@@ -186,7 +186,11 @@ internal static class VectorBatchNormEmitter
             writer.Line($"{doubleVector} {each(h => $"sum{h} = default")};");
             EmitRowSums(writer, plan, v, type, isFloat, "sum", row => $"acc += {VectorPasses.Load(v, "x", row)} - shift;");
             declareEach(h => $"var mu{h} = sum{h} / {plan.Count};");
-            writer.Line($"var mu = {narrow(h => "mu" + h)};");
+            if (isFloat)
+            {
+                writer.Line($"var mu = {narrow(h => "mu" + h)};");
+            }
+
             writer.Line($"{doubleVector} {each(h => $"sumOfSquares{h} = default")};");
             EmitRowSums(writer, plan, v, type, isFloat, "sumOfSquares", row =>
                 $"var d = {VectorPasses.Load(v, "x", row)} - shift - mu;\nacc += d * d;");
@@ -204,10 +208,10 @@ internal static class VectorBatchNormEmitter
                 string batchVariance(string h) => spec.UnbiasedRunningVariance
                     ? $"sumOfSquares{h} / {plan.Count - 1}"
                     : $"sumOfSquares{h} / {plan.Count}";
-                widen("runningMean", VectorPasses.Load(v, "runningMeanRef", cb));
-                writer.Line(VectorPasses.Store(v, narrow(h => $"runningMean{h} * {keep} + batchMean{h} * {m}"), "runningMeanRef", cb));
-                widen("runningVar", VectorPasses.Load(v, "runningVarRef", cb));
-                writer.Line(VectorPasses.Store(v, narrow(h => $"runningVar{h} * {keep} + {batchVariance(h)} * {m}"), "runningVarRef", cb));
+                widen("oldMean", VectorPasses.Load(v, "runningMeanRef", cb));
+                writer.Line(VectorPasses.Store(v, narrow(h => $"oldMean{h} * {keep} + batchMean{h} * {m}"), "runningMeanRef", cb));
+                widen("oldVar", VectorPasses.Load(v, "runningVarRef", cb));
+                writer.Line(VectorPasses.Store(v, narrow(h => $"oldVar{h} * {keep} + {batchVariance(h)} * {m}"), "runningVarRef", cb));
             }
 
             if (spec.HasMean)
@@ -223,14 +227,14 @@ internal static class VectorBatchNormEmitter
         else
         {
             writer.Line($"var center = {VectorPasses.Load(v, "runningMeanRef", cb)};");
-            widen("runningVar", VectorPasses.Load(v, "runningVarRef", cb));
-            declareEach(h => $"var invStd{h} = {v}.Create(1.0) / {v}.Sqrt(runningVar{h} + {v}.Create({Literals.Double(spec.Epsilon)}));");
+            widen("oldVar", VectorPasses.Load(v, "runningVarRef", cb));
+            declareEach(h => $"var invStd{h} = {v}.Create(1.0) / {v}.Sqrt(oldVar{h} + {v}.Create({Literals.Double(spec.Epsilon)}));");
         }
 
         if (spec.HasWeight)
         {
-            widen("weight", VectorPasses.Load(v, "weightRef", cb));
-            writer.Line($"var scale = {narrow(h => $"invStd{h} * weight{h}")};");
+            widen("gamma", VectorPasses.Load(v, "weightRef", cb));
+            writer.Line($"var scale = {narrow(h => $"invStd{h} * gamma{h}")};");
         }
         else
         {

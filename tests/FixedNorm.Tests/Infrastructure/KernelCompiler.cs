@@ -17,7 +17,14 @@ public sealed class CompiledKernels
     private static readonly HashSet<string> Written = ["output", "mean", "rstd", "runningMean", "runningVar"];
     private readonly Type _type;
 
-    private CompiledKernels(Type type) => _type = type;
+    private CompiledKernels(Type type, IReadOnlyList<string> sources)
+    {
+        _type = type;
+        GeneratedSources = sources;
+    }
+
+    /// <summary>The generated files, so tests can check which plans their kernels took.</summary>
+    public IReadOnlyList<string> GeneratedSources { get; }
 
     public static CompiledKernels Compile(IEnumerable<KernelDeclaration> kernels)
     {
@@ -54,7 +61,7 @@ public sealed class CompiledKernels
         }
 
         Assembly assembly = Assembly.Load(image.ToArray());
-        return new CompiledKernels(assembly.GetType("Dynamic.Kernels", throwOnError: true)!);
+        return new CompiledKernels(assembly.GetType("Dynamic.Kernels", throwOnError: true)!, output.Sources.Select(s => s.Source).ToArray());
     }
 
     /// <summary>Calls kernel <paramref name="name"/> with arrays in its declared parameter order.</summary>

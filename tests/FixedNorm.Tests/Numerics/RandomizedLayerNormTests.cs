@@ -18,6 +18,13 @@ public sealed class RandomizedLayerNormTests
         return (kernels, CompiledKernels.Compile(kernels.Select(k => k.Declaration)));
     });
 
+    [Theory]
+    [InlineData("// Plan: straight-line scalar code")]
+    [InlineData("// Plan: vector passes")]
+    [InlineData("for (nuint c = 0;")]
+    public void TheRandomShapesCoverEveryPlan(string plan) =>
+        Assert.Contains(Suite.Value.Compiled.GeneratedSources, source => source.Contains(plan, StringComparison.Ordinal));
+
     public static TheoryData<int> Indices() => new(Enumerable.Range(0, Count));
 
     [Theory]
