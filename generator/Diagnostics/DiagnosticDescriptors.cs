@@ -111,6 +111,11 @@ internal static class DiagnosticDescriptors
         "The shape has no batch axis",
         "BatchNorm needs a batch and a channel axis, but the shape [{0}] has rank {1}; use a shape such as ({0}, C) or (N, {0})");
 
+    public static readonly DiagnosticDescriptor InferenceWithoutRunningStatistics = Error(
+        "FN0021",
+        "Inference without running statistics",
+        "Method '{0}' runs in Inference mode but has no {1}; inference normalizes with the running statistics, so add {2}");
+
     public static readonly DiagnosticDescriptor InternalError = Error(
         "FN9999",
         "FixedNorm failed unexpectedly",
@@ -121,7 +126,8 @@ internal static class DiagnosticDescriptors
         ShapeEmpty, DimensionNotPositive, AxisOutOfRange, EpsilonInvalid, MethodNotPartial, MethodHasBody,
         ReturnTypeNotVoid, UnknownParameter, MissingParameter, WrongParameterType, MixedElementTypes,
         GenericMethod, ParameterRefKind, ShapeTooLarge, MomentumInvalid, RunningStatisticsUnpaired,
-        OneValuePerChannel, EnumValueInvalid, StatisticsInInference, RankTooSmall, InternalError,
+        OneValuePerChannel, EnumValueInvalid, StatisticsInInference, RankTooSmall, InferenceWithoutRunningStatistics,
+        InternalError,
     ];
 
     public static DiagnosticDescriptor ById(string id) => All.First(d => d.Id == id);

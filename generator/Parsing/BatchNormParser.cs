@@ -30,8 +30,8 @@ internal static class BatchNormParser
         new("output", SpanKind.Writable, Required: true),
         new("weight", SpanKind.ReadOnly, Required: false),
         new("bias", SpanKind.ReadOnly, Required: false),
-        new("runningMean", SpanKind.ReadOnly, Required: true),
-        new("runningVar", SpanKind.ReadOnly, Required: true),
+        new("runningMean", SpanKind.ReadOnly, Required: false),
+        new("runningVar", SpanKind.ReadOnly, Required: false),
     ];
 
     private static readonly string[] BatchStatistics = ["mean", "rstd"];
@@ -50,7 +50,8 @@ internal static class BatchNormParser
         bool valid = CheckEnum("Mode", mode, "BatchNormMode", "BatchNormMode.Training or BatchNormMode.Inference", attribute, diagnostics);
         valid &= CheckEnum("RunningVariance", runningVariance, "BatchNormRunningVariance",
             "BatchNormRunningVariance.Unbiased or BatchNormRunningVariance.Population", attribute, diagnostics);
-        bool training = mode == 0;
+        bool training = mode != 1; // an undefined Mode is reported above; bind as the default, Training
+
 
         // mean and rstd only exist in training; in inference they get their own error, not "unknown parameter".
         ParameterRule[] rules = training ? TrainingRules : InferenceRules;
@@ -64,6 +65,18 @@ internal static class BatchNormParser
                     DiagnosticDescriptors.StatisticsInInference,
                     LocationInfo.From(syntax.ParameterList.Parameters.FirstOrDefault(p => p.Identifier.ValueText == statistic.Name)),
                     statistic.Name));
+            }
+        }
+        if (!training)
+        {
+            string[] missing = new[] { "runningMean", "runningVar" }.Where(name => !method.Parameters.Any(p => p.Name == name)).ToArray();
+            if (missing.Length > 0)
+            {
+                string type = ParameterBinder.SpanName(SpanKind.ReadOnly, parameters.Element);
+                diagnostics.Add(DiagnosticInfo.Create(
+                    DiagnosticDescriptors.InferenceWithoutRunningStatistics, LocationInfo.From(syntax.ParameterList), method.Name,
+                    string.Join(" or ", missing.Select(name => $"'{name}'")),
+                    string.Join(", ", missing.Select(name => $"'{type} {name}'"))));
             }
         }
         else

@@ -28,8 +28,30 @@ public sealed class AllocationTests
             inputLong[i] = i % 17;
         }
 
+        var nclInput = new float[32 * 64 * 128];
+        var nclOutput = new float[32 * 64 * 128];
+        var channelWeight = new float[64];
+        var runningMean = new float[64];
+        var runningVar = new float[64];
+        var batchMean = new float[64];
+        var batchRstd = new float[64];
+        var lastInput = new float[16 * 8 * 8 * 64];
+        var lastOutput = new float[16 * 8 * 8 * 64];
+        var stridedInput = new double[240];
+        var stridedOutput = new double[240];
+        Array.Fill(runningVar, 1f);
+        for (int i = 0; i < nclInput.Length; i++)
+        {
+            nclInput[i] = i % 13;
+        }
+
         void CallAll()
         {
+            BatchNormKernels.Notebook(input8x3, output8x3, runningMean.AsSpan(0, 3), runningVar.AsSpan(0, 3));
+            BatchNormKernels.TrainNcl(nclInput, channelWeight, channelWeight, runningMean, runningVar, nclOutput);
+            BatchNormKernels.InferNcl(nclInput, channelWeight, channelWeight, runningMean, runningVar, nclOutput);
+            BatchNormKernels.TrainChannelsLast(lastInput, lastOutput, runningMean, runningVar, batchMean, batchRstd);
+            BatchNormKernels.TrainStrided(stridedInput, stridedOutput);
             TestKernels.Notebook(input8x3, output8x3);
             TestKernels.Affine768(input768, weight768, weight768, output768);
             TestKernels.Norm4d(input4d, weight4d, weight4d, output4d, mean4d, rstd4d);
@@ -44,7 +66,7 @@ public sealed class AllocationTests
         }
 
         long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 1000; i++)
+        for (int i = 0; i < 200; i++)
         {
             CallAll();
         }

@@ -99,3 +99,51 @@ public sealed class RuntimeCheckTests
         Assert.Equal(before, buffer);
     }
 }
+
+/// <summary>The same rules for BatchNorm kernels.</summary>
+public sealed class BatchNormRuntimeCheckTests
+{
+    [Theory]
+    [InlineData("input")]
+    [InlineData("output")]
+    [InlineData("runningMean")]
+    [InlineData("runningVar")]
+    public void AWrongLengthThrowsBeforeAnythingIsWritten(string parameter)
+    {
+        float[] Make(string name, int expected) => new float[name == parameter ? expected + 1 : expected];
+        float[] input = Make("input", 24), output = Make("output", 24), runningMean = Make("runningMean", 3), runningVar = Make("runningVar", 3);
+        Array.Fill(output, 42f);
+        Array.Fill(runningMean, 42f);
+        Array.Fill(runningVar, 42f);
+
+        ArgumentException exception = Assert.Throws<ArgumentException>(() => BatchNormKernels.Notebook(input, output, runningMean, runningVar));
+
+        Assert.Equal(parameter, exception.ParamName);
+        Assert.All(output, v => Assert.Equal(42f, v));
+        Assert.All(runningMean, v => Assert.Equal(42f, v));
+        Assert.All(runningVar, v => Assert.Equal(42f, v));
+    }
+
+    [Fact]
+    public void RunningStatisticsMayNotOverlap()
+    {
+        var statistics = new float[5];
+        var exception = Assert.Throws<ArgumentException>(() =>
+            BatchNormKernels.Notebook(new float[24], new float[24], statistics.AsSpan(0, 3), statistics.AsSpan(2, 3)));
+        Assert.Equal("runningVar", exception.ParamName);
+    }
+
+    [Fact]
+    public void InPlaceGivesTheSameNumbers()
+    {
+        float[] data = Enumerable.Range(0, 16 * 8 * 8 * 64).Select(i => (float)Math.Sin(i * 0.1)).ToArray();
+        var expected = new float[data.Length];
+        float[] mean1 = new float[64], var1 = Enumerable.Repeat(1f, 64).ToArray();
+        float[] mean2 = new float[64], var2 = Enumerable.Repeat(1f, 64).ToArray();
+        BatchNormKernels.TrainChannelsLast(data, expected, mean1, var1, new float[64], new float[64]);
+        BatchNormKernels.TrainChannelsLast(data, data, mean2, var2, new float[64], new float[64]);
+        Assert.Equal(expected, data);
+        Assert.Equal(mean1, mean2);
+        Assert.Equal(var1, var2);
+    }
+}
