@@ -9,3 +9,12 @@ public static partial class Kernels
     [LayerNorm(8, 3)]
     public static partial void LayerNorm(ReadOnlySpan<float> input, Span<float> output, Span<float> mean, Span<float> rstd);
 }
+
+/// <summary>The notebook's BatchNorm half.</summary>
+public static partial class BatchKernels
+{
+    /// <summary>nn.BatchNorm1d(3) in training mode: each of the 3 features normalized across the batch of 8 (dim 0).</summary>
+    [BatchNorm(8, 3)]
+    public static partial void BatchNorm(ReadOnlySpan<float> input, Span<float> output,
+        Span<float> runningMean, Span<float> runningVar, Span<float> mean, Span<float> rstd);
+}

@@ -47,7 +47,41 @@ Print("FixedNorm: Kernels.LayerNorm(input, output, mean, rstd)", output, 3);
 float[] difference = output.Zip(torchLayerNorm, (ours, torch) => ours - torch).ToArray();
 Print("FixedNorm - torch (torch's table was printed to 4 decimals)", difference, 3, "0.00e+00");
 Console.WriteLine($"max |FixedNorm - torch| = {difference.Max(Math.Abs):0.00e+00}");
-return difference.Max(Math.Abs) <= 1e-3 ? 0 : 1;
+Console.WriteLine();
+
+// m = nn.BatchNorm1d(input.size()[1:]); output = m(input), as the notebook printed it (training mode).
+float[] torchBatchNorm =
+[
+    0.5895f, 0.9183f, -0.1160f,
+    0.6499f, 0.8512f, 1.0455f,
+    1.8353f, -1.3492f, 1.2584f,
+    -0.8989f, 1.2126f, -1.2212f,
+    -1.0405f, 0.7360f, 0.4305f,
+    -1.1657f, -0.2353f, -0.9379f,
+    0.5682f, -0.7007f, 0.9210f,
+    -0.5378f, -1.4329f, -1.3803f,
+];
+
+Console.WriteLine("## BatchNorm: normalizing across the batch for each feature (dim 0), training mode, eps = 1e-5");
+Print("torch: nn.BatchNorm1d(3)(input)", torchBatchNorm, 3);
+
+var batchOutput = new float[24];
+float[] runningMean = [0, 0, 0];
+float[] runningVar = [1, 1, 1];
+var batchMean = new float[3];
+var batchRstd = new float[3];
+BatchKernels.BatchNorm(input, batchOutput, runningMean, runningVar, batchMean, batchRstd);
+
+Print("av = input.mean(0)  (the kernel's mean output; the notebook printed [-0.3099, 0.0162, -0.4797])", batchMean, 3);
+Print("dev = sqrt(var(input, 0, unbiased=False) + eps)  (1 / rstd; the notebook printed [1.1799, 0.7339, 0.8649])", batchRstd.Select(r => 1 / r).ToArray(), 3);
+Print("FixedNorm: BatchKernels.BatchNorm(input, output, runningMean, runningVar, mean, rstd)", batchOutput, 3);
+float[] batchDifference = batchOutput.Zip(torchBatchNorm, (ours, torch) => ours - torch).ToArray();
+Print("FixedNorm - torch (torch's table was printed to 4 decimals)", batchDifference, 3, "0.00e+00");
+Console.WriteLine($"max |FixedNorm - torch| = {batchDifference.Max(Math.Abs):0.00e+00}");
+Console.WriteLine();
+Print("running_mean after the step = 0.9 * 0 + 0.1 * mean", runningMean, 3);
+Print("running_var after the step = 0.9 * 1 + 0.1 * unbiased var", runningVar, 3);
+return difference.Max(Math.Abs) <= 1e-3 && batchDifference.Max(Math.Abs) <= 1e-3 ? 0 : 1;
 
 static void Print(string title, float[] values, int columns, string format = "F4")
 {
