@@ -41,9 +41,24 @@ public sealed class KernelGenerator : IIncrementalGenerator
             output.ReportDiagnostic(diagnostic.ToDiagnostic());
         }
 
-        if (result.Shell is not null)
+        if (result.Shell is null)
         {
-            output.AddSource(result.Shell.HintName, KernelFileEmitter.Emit(result.Shell, result.Kernel));
+            return;
         }
+
+        string source;
+        try
+        {
+            source = KernelFileEmitter.Emit(result.Shell, result.Kernel);
+        }
+        catch (Exception exception)
+        {
+            // Never throw out of the generator (CS8785 would drop every generated file): report, and emit a throwing body.
+            output.ReportDiagnostic(DiagnosticInfo.Create(
+                DiagnosticDescriptors.InternalError, null, result.Shell.HintName, exception.GetType().Name + ": " + exception.Message).ToDiagnostic());
+            source = KernelFileEmitter.Emit(result.Shell, kernel: null);
+        }
+
+        output.AddSource(result.Shell.HintName, source);
     }
 }

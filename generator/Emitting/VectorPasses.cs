@@ -54,9 +54,9 @@ internal sealed class VectorPasses(SourceWriter writer, ElementType element, Vec
         if (fullChunks > 0)
         {
             int chunkedEnd = fullChunks * Limits.SumChunk;
-            using (writer.Block($"for (nuint c = 0; c < {chunkedEnd}; c += {Limits.SumChunk})"))
+            using (writer.Block($"for (nuint chunk = 0; chunk < {chunkedEnd}; chunk += {Limits.SumChunk})"))
             {
-                SumSegment(total, SegmentLayout.Create(0, Limits.SumChunk, width, element), "c", squared, vectorTerm, scalarTerm);
+                SumSegment(total, SegmentLayout.Create(0, Limits.SumChunk, width, element), "chunk", squared, vectorTerm, scalarTerm);
             }
         }
 

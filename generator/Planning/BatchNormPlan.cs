@@ -52,9 +52,9 @@ internal sealed record BatchNormPlan(int Outer, int Channels, int Inner, Channel
         int size = spec.Element.Size();
         long total = (long)outer * channels * inner;
         ChannelStrategy strategy =
-            total <= Limits.UnrolledElementsMax && outer * inner <= Limits.UnrolledChannelMax ? ChannelStrategy.Unrolled
-            : inner * size > Limits.ScalarGroupMaxBytes ? ChannelStrategy.Runs
-            : inner == 1 && channels * size >= 16 ? ChannelStrategy.Blocks
+            total <= Limits.UnrolledElementsMax && (long)outer * inner <= Limits.UnrolledChannelMax ? ChannelStrategy.Unrolled
+            : (long)inner * size > Limits.ScalarGroupMaxBytes ? ChannelStrategy.Runs
+            : inner == 1 && (long)channels * size >= 16 ? ChannelStrategy.Blocks
             : ChannelStrategy.Strided;
         return new BatchNormPlan(outer, channels, inner, strategy);
     }

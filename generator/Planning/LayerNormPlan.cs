@@ -35,7 +35,7 @@ internal sealed record LayerNormPlan(int Groups, int GroupSize, GroupStrategy St
             }
         }
 
-        bool scalar = groupSize * spec.Element.Size() <= Limits.ScalarGroupMaxBytes;
+        bool scalar = (long)groupSize * spec.Element.Size() <= Limits.ScalarGroupMaxBytes;
         bool unroll = scalar && (long)groups * groupSize <= Limits.UnrolledElementsMax;
         return new LayerNormPlan(groups, groupSize, scalar ? GroupStrategy.Scalar : GroupStrategy.Vector, unroll || groups == 1);
     }

@@ -21,7 +21,7 @@ public sealed class RandomizedLayerNormTests
     [Theory]
     [InlineData("// Plan: straight-line scalar code")]
     [InlineData("// Plan: vector passes")]
-    [InlineData("for (nuint c = 0;")]
+    [InlineData("for (nuint chunk = 0;")]
     public void TheRandomShapesCoverEveryPlan(string plan) =>
         Assert.Contains(Suite.Value.Compiled.GeneratedSources, source => source.Contains(plan, StringComparison.Ordinal));
 
