@@ -81,7 +81,7 @@ internal static class VectorBatchNormEmitter
         string channelInput = plan.Outer == 1 ? "x" : "xc";
         writer.Line($"ref {type} {channelInput} = ref {LayerNormEmitter.At("inputRef", first)};");
         writer.Line($"ref {type} {(plan.Outer == 1 ? "y" : "yc")} = ref {LayerNormEmitter.At("outputRef", first)};");
-        void ForEachRun(Action body)
+        void ForEachRun(Action body, bool writes = false)
         {
             if (plan.Outer == 1)
             {
@@ -92,7 +92,11 @@ internal static class VectorBatchNormEmitter
             using (writer.Block($"for (nuint o = 0; o < {(long)plan.Outer * plan.RunStride}; o += {plan.RunStride})"))
             {
                 writer.Line($"ref {type} x = ref {LayerNormEmitter.At("xc", "o")};");
-                writer.Line($"ref {type} y = ref {LayerNormEmitter.At("yc", "o")};");
+                if (writes)
+                {
+                    writer.Line($"ref {type} y = ref {LayerNormEmitter.At("yc", "o")};");
+                }
+
                 body();
             }
         }
@@ -103,6 +107,8 @@ internal static class VectorBatchNormEmitter
             string muT = isFloat ? "muF" : "mu";
             writer.Line($"{type} shift = {channelInput};");
             writer.Line($"var shift{suffix} = {v}.Create(shift);");
+            writer.Line();
+            writer.Line("// Pass 1: mu, the mean of x - shift over the channel's runs.");
             writer.Line("double sum = 0;");
             ForEachRun(() => passes.Sum("sum", plan.Inner, squared: false,
                 (vector, offset) => $"{VectorPasses.Load(vector, "x", offset)} - {broadcast(vector, "shift", "shift")}",
@@ -114,6 +120,8 @@ internal static class VectorBatchNormEmitter
             }
 
             writer.Line($"var mu{suffix} = {v}.Create({muT});");
+            writer.Line();
+            writer.Line("// Pass 2: the sum of (x - shift - mu)^2; then the channel's statistics.");
             writer.Line("double sumOfSquares = 0;");
             ForEachRun(() => passes.Sum("sumOfSquares", plan.Inner, squared: true,
                 (vector, offset) => $"{VectorPasses.Load(vector, "x", offset)} - {broadcast(vector, "shift", "shift")} - {broadcast(vector, "mu", muT)}",
@@ -133,7 +141,9 @@ internal static class VectorBatchNormEmitter
         writer.Line($"{type} bT = ({type})b;");
         writer.Line($"var scale{suffix} = {v}.Create(scaleT);");
         writer.Line($"var b{suffix} = {v}.Create(bT);");
-        ForEachRun(() => passes.ForEach(plan.Inner,
+        writer.Line();
+        writer.Line("// Pass 3: y = (x - mean) * scale + b, scale = invStd * weight.");
+        ForEachRun(writes: true, body: () => passes.ForEach(plan.Inner,
             (vector, offset) =>
             {
                 string x = VectorPasses.Load(vector, "x", offset);
@@ -183,6 +193,7 @@ internal static class VectorBatchNormEmitter
         if (spec.Training)
         {
             writer.Line($"var shift = {VectorPasses.Load(v, "x", "0")};");
+            writer.Line("// Pass 1: per lane (channel), mu = the mean of x - shift; shift = the first row.");
             writer.Line($"{doubleVector} {each(h => $"sum{h} = default")};");
             EmitRowSums(writer, plan, v, type, isFloat, "sum", row => $"acc += {VectorPasses.Load(v, "x", row)} - shift;");
             declareEach(h => $"var mu{h} = sum{h} / {plan.Count};");
@@ -191,6 +202,7 @@ internal static class VectorBatchNormEmitter
                 writer.Line($"var mu = {narrow(h => "mu" + h)};");
             }
 
+            writer.Line("// Pass 2: per lane, the sum of (x - shift - mu)^2; then the statistics.");
             writer.Line($"{doubleVector} {each(h => $"sumOfSquares{h} = default")};");
             EmitRowSums(writer, plan, v, type, isFloat, "sumOfSquares", row =>
                 $"var d = {VectorPasses.Load(v, "x", row)} - shift - mu;\nacc += d * d;");
@@ -242,6 +254,7 @@ internal static class VectorBatchNormEmitter
         }
 
         writer.Line(spec.HasBias ? $"var b = {VectorPasses.Load(v, "biasRef", cb)};" : $"var b = {v}<{type}>.Zero;");
+        writer.Line("// Pass 3: y = (x - mean) * scale + b, row by row.");
         string centered(string row) => spec.Training ? $"{VectorPasses.Load(v, "x", row)} - shift - mu" : $"{VectorPasses.Load(v, "x", row)} - center";
         using (writer.Block($"for (nuint row = 0; row < {rowsEnd}; row += {plan.Channels})"))
         {
