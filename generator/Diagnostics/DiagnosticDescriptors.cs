@@ -14,7 +14,7 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor ShapeEmpty = Error(
         "FN0001",
         "The shape is empty",
-        "The shape of '{0}' is empty; give every dimension, outermost first, such as [LayerNorm(8, 3)]");
+        "The shape of '{0}' is empty; give every dimension, outermost first, such as [{1}(8, 3)]");
 
     public static readonly DiagnosticDescriptor DimensionNotPositive = Error(
         "FN0002",
@@ -116,6 +116,41 @@ internal static class DiagnosticDescriptors
         "Inference without running statistics",
         "Method '{0}' runs in Inference mode but has no {1}; inference normalizes with the running statistics, so add {2}");
 
+    public static readonly DiagnosticDescriptor RankTooLarge = Error(
+        "FN0022",
+        "The shape has too many dimensions",
+        "The shape [{0}] has {1} dimensions, more than FixedNorm's limit of {2}; merge adjacent dimensions that are normalized (or not) together");
+
+    public static readonly DiagnosticDescriptor ConflictingAttributes = Error(
+        "FN0023",
+        "More than one kernel attribute",
+        "Method '{0}' has more than one kernel attribute ([{1}], then [{2}]); a method implements one kernel, so keep one attribute and declare another method for another kernel");
+
+    public static readonly DiagnosticDescriptor FileLocalType = Error(
+        "FN0024",
+        "The method is in a file-local type",
+        "Method '{0}' is in the file-local type '{1}'; generated code lives in another file, which cannot see it, so remove 'file' from '{1}'");
+
+    public static readonly DiagnosticDescriptor EpsilonTooSmall = Warning(
+        "FN0025",
+        "Epsilon is too small for the element type",
+        "Epsilon {0} is below the smallest normal {1} ({2}); it no longer keeps 1 / sqrt(var + eps) finite for a constant group in {1} arithmetic, so use a value such as 1e-5");
+
+    public static readonly DiagnosticDescriptor InterfaceMethod = Error(
+        "FN0026",
+        "The method is in an interface",
+        "Method '{0}' is declared in the interface '{1}'; kernels are implemented in a partial class, struct or record, so move it there");
+
+    public static readonly DiagnosticDescriptor AsyncMethod = Error(
+        "FN0027",
+        "The method is async",
+        "Method '{0}' is declared 'async'; a kernel runs synchronously over spans, which async methods cannot take, so remove 'async'");
+
+    public static readonly DiagnosticDescriptor DuplicateParameter = Error(
+        "FN0028",
+        "A parameter name is used twice",
+        "Parameter name '{0}' is used twice in '{1}'; parameters bind by name (input, output, weight, bias, ...), so rename one of them");
+
     public static readonly DiagnosticDescriptor InternalError = Error(
         "FN9999",
         "FixedNorm failed unexpectedly",
@@ -127,6 +162,7 @@ internal static class DiagnosticDescriptors
         ReturnTypeNotVoid, UnknownParameter, MissingParameter, WrongParameterType, MixedElementTypes,
         GenericMethod, ParameterRefKind, ShapeTooLarge, MomentumInvalid, RunningStatisticsUnpaired,
         OneValuePerChannel, EnumValueInvalid, StatisticsInInference, RankTooSmall, InferenceWithoutRunningStatistics,
+        RankTooLarge, ConflictingAttributes, FileLocalType, EpsilonTooSmall, InterfaceMethod, AsyncMethod, DuplicateParameter,
         InternalError,
     ];
 
@@ -134,5 +170,9 @@ internal static class DiagnosticDescriptors
 
     private static DiagnosticDescriptor Error(string id, string title, string message) =>
         new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true,
+            helpLinkUri: HelpBase + id.ToLowerInvariant());
+
+    private static DiagnosticDescriptor Warning(string id, string title, string message) =>
+        new(id, title, message, Category, DiagnosticSeverity.Warning, isEnabledByDefault: true,
             helpLinkUri: HelpBase + id.ToLowerInvariant());
 }

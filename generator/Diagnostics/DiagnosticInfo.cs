@@ -9,6 +9,9 @@ internal sealed record DiagnosticInfo(string Id, LocationInfo? Location, Equatab
     public static DiagnosticInfo Create(DiagnosticDescriptor descriptor, LocationInfo? location, params object[] arguments) =>
         new(descriptor.Id, location, arguments.Select(a => System.Convert.ToString(a, System.Globalization.CultureInfo.InvariantCulture) ?? "").ToEquatableArray());
 
+    /// <summary>True for errors, which keep a kernel from being generated; warnings do not.</summary>
+    public bool IsError => DiagnosticDescriptors.ById(Id).DefaultSeverity == DiagnosticSeverity.Error;
+
     public Diagnostic ToDiagnostic() =>
         Diagnostic.Create(
             DiagnosticDescriptors.ById(Id),

@@ -25,6 +25,9 @@ internal sealed class AttributeReader
 
     public LocationInfo? Location => LocationInfo.From(_syntax);
 
+    /// <summary>"LayerNorm" or "BatchNorm", as the user writes it.</summary>
+    public string Name => _attribute.AttributeClass?.Name.Replace("Attribute", "") ?? "LayerNorm";
+
     /// <summary>The <c>params int[] shape</c> argument.</summary>
     public int[] Shape() =>
         _attribute.ConstructorArguments[0].Values.Select(v => v.Value is int i ? i : 0).ToArray();

@@ -69,7 +69,7 @@ internal static class BatchNormParser
         }
         if (!training)
         {
-            string[] missing = new[] { "runningMean", "runningVar" }.Where(name => !method.Parameters.Any(p => p.Name == name)).ToArray();
+            string[] missing = new[] { "runningMean", "runningVar" }.Where(name => !parameters.Declares(method, name)).ToArray();
             if (missing.Length > 0)
             {
                 string type = ParameterBinder.SpanName(SpanKind.ReadOnly, parameters.Element);
@@ -97,6 +97,7 @@ internal static class BatchNormParser
             ? ShapeRules.CheckAxis("ChannelAxis", attribute.Int("ChannelAxis", 1), shape, attribute.NamedLocation("ChannelAxis"), diagnostics)
             : null;
         valid &= ShapeRules.CheckEpsilon(attribute.Double("Epsilon", 1e-5), attribute.NamedLocation("Epsilon"), diagnostics);
+        ShapeRules.WarnTinyEpsilon(attribute.Double("Epsilon", 1e-5), parameters.Element, attribute.NamedLocation("Epsilon"), diagnostics);
         double momentum = attribute.Double("Momentum", 0.1);
         if (double.IsNaN(momentum) || momentum < 0 || momentum > 1)
         {
@@ -112,7 +113,7 @@ internal static class BatchNormParser
             valid = false;
         }
 
-        if (!valid || channelAxis is null || parameters.Element is null || diagnostics.Count > 0)
+        if (!valid || channelAxis is null || parameters.Element is null || diagnostics.Any(d => d.IsError))
         {
             return null;
         }
@@ -146,7 +147,7 @@ internal static class BatchNormParser
     private static void CheckPaired(
         IMethodSymbol method, MethodDeclarationSyntax syntax, BoundParameters parameters, string present, string missing, List<DiagnosticInfo> diagnostics)
     {
-        if (parameters.Has(present) && !method.Parameters.Any(p => p.Name == missing))
+        if (parameters.Has(present) && !parameters.Declares(method, missing))
         {
             diagnostics.Add(DiagnosticInfo.Create(
                 DiagnosticDescriptors.RunningStatisticsUnpaired,

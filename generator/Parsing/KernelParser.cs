@@ -27,15 +27,24 @@ internal static class KernelParser
         try
         {
             cancellationToken.ThrowIfCancellationRequested();
+
+            // With two FixedNorm attributes, only the pipeline of the first one reports and emits.
+            AttributeData[] kernelAttributes = MethodRules.KernelAttributes(method);
+            if (kernelAttributes.Length > 1 && kernelAttributes[0].AttributeClass?.ToDisplayString() != context.Attributes[0].AttributeClass?.ToDisplayString())
+            {
+                return new ParseResult(null, null, EquatableArray<DiagnosticInfo>.Empty);
+            }
+
             if (!MethodRules.CanImplement(method, syntax, diagnostics))
             {
                 return new ParseResult(null, null, diagnostics.ToEquatableArray());
             }
 
-            shell = ShellReader.TryRead(method, syntax);
+            shell = ShellReader.TryRead(method, syntax, diagnostics);
             var attribute = new AttributeReader(context.Attributes[0], cancellationToken);
             KernelSpec? kernel = null;
-            if (MethodRules.CheckSignature(method, syntax, diagnostics) & attribute.IsBound)
+            bool valid = MethodRules.CheckSignature(method, syntax, diagnostics) & MethodRules.CheckSingleKernel(method, kernelAttributes, diagnostics, cancellationToken);
+            if (valid && attribute.IsBound && shell is not null)
             {
                 kernel = readKernel(method, syntax, attribute, diagnostics);
             }

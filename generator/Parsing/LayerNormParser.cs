@@ -36,8 +36,9 @@ internal static class LayerNormParser
         int? axis = valid ? ShapeRules.CheckAxis("Axis", attribute.Int("Axis", -1), shape, attribute.NamedLocation("Axis"), diagnostics) : null;
         double epsilon = attribute.Double("Epsilon", 1e-5);
         valid &= ShapeRules.CheckEpsilon(epsilon, attribute.NamedLocation("Epsilon"), diagnostics);
+        ShapeRules.WarnTinyEpsilon(epsilon, parameters.Element, attribute.NamedLocation("Epsilon"), diagnostics);
 
-        if (!valid || axis is null || parameters.Element is null || diagnostics.Count > 0)
+        if (!valid || axis is null || parameters.Element is null || diagnostics.Any(d => d.IsError))
         {
             return null;
         }

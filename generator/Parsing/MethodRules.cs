@@ -30,10 +30,50 @@ internal static class MethodRules
         return true;
     }
 
+    private static readonly string[] KernelAttributeNames = ["FixedNorm.LayerNormAttribute", "FixedNorm.BatchNormAttribute"];
+
+    /// <summary>The method's FixedNorm attributes, in source order.</summary>
+    public static AttributeData[] KernelAttributes(IMethodSymbol method) => method.GetAttributes()
+        .Where(a => KernelAttributeNames.Contains(a.AttributeClass?.ToDisplayString()))
+        .OrderBy(a => a.ApplicationSyntaxReference?.Span.Start ?? 0)
+        .ToArray();
+
+    /// <summary>One kernel attribute per method (FN0023 at the second one).</summary>
+    public static bool CheckSingleKernel(IMethodSymbol method, AttributeData[] attributes, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
+    {
+        if (attributes.Length < 2)
+        {
+            return true;
+        }
+
+        diagnostics.Add(DiagnosticInfo.Create(
+            DiagnosticDescriptors.ConflictingAttributes,
+            LocationInfo.From(attributes[1].ApplicationSyntaxReference?.GetSyntax(cancellationToken)),
+            method.Name, Short(attributes[0]), Short(attributes[1])));
+        return false;
+    }
+
     /// <summary>Checks that leave the method implementable (with a throwing body) but invalid as a kernel.</summary>
     public static bool CheckSignature(IMethodSymbol method, MethodDeclarationSyntax syntax, List<DiagnosticInfo> diagnostics)
     {
         bool valid = true;
+        if (syntax.Modifiers.FirstOrDefault(m => m.IsKind(SyntaxKind.AsyncKeyword)) is { RawKind: not 0 } async)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.AsyncMethod, LocationInfo.From(async.GetLocation()), method.Name));
+            valid = false;
+        }
+
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (ParameterSyntax parameter in syntax.ParameterList.Parameters)
+        {
+            if (!seen.Add(parameter.Identifier.ValueText))
+            {
+                diagnostics.Add(DiagnosticInfo.Create(
+                    DiagnosticDescriptors.DuplicateParameter, LocationInfo.From(parameter), parameter.Identifier.ValueText, method.Name));
+                valid = false;
+            }
+        }
+
         if (method.TypeParameters.Length > 0)
         {
             diagnostics.Add(DiagnosticInfo.Create(
@@ -51,4 +91,6 @@ internal static class MethodRules
 
         return valid;
     }
+
+    private static string Short(AttributeData attribute) => attribute.AttributeClass?.Name.Replace("Attribute", "") ?? "?";
 }

@@ -12,6 +12,13 @@ internal sealed class BoundParameters
 
     public ElementType? Element { get; set; }
 
+    /// <summary>Valid names suggested for misspelled parameters: their absence is already reported.</summary>
+    public HashSet<string> Suggested { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>True when the method declares <paramref name="name"/>, or a misspelling of it that was reported.</summary>
+    public bool Declares(IMethodSymbol method, string name) =>
+        Suggested.Contains(name) || method.Parameters.Any(p => p.Name == name);
+
     public bool Has(string name) => Names.Contains(name);
 }
 
@@ -42,9 +49,15 @@ internal static class ParameterBinder
             LocationInfo? location = ParameterLocation(parameter, syntax);
             if (rule is null)
             {
+                string? nearest = Nearest(parameter.Name, rules.Select(r => r.Name));
+                if (nearest is not null)
+                {
+                    bound.Suggested.Add(nearest);
+                }
+
                 diagnostics.Add(DiagnosticInfo.Create(
                     DiagnosticDescriptors.UnknownParameter, location, parameter.Name, kernelName,
-                    "use " + string.Join(", ", rules.Select(r => r.Name))));
+                    (nearest is null ? "parameters bind by name: " : $"did you mean '{nearest}'? Parameters bind by name: ") + string.Join(", ", rules.Select(r => r.Name))));
                 continue;
             }
 
@@ -89,7 +102,7 @@ internal static class ParameterBinder
 
         foreach (ParameterRule rule in rules.Where(r => r.Required))
         {
-            if (!method.Parameters.Any(p => p.Name == rule.Name))
+            if (!bound.Declares(method, rule.Name))
             {
                 diagnostics.Add(DiagnosticInfo.Create(
                     DiagnosticDescriptors.MissingParameter, LocationInfo.From(syntax.ParameterList), method.Name, rule.Name,
@@ -100,15 +113,46 @@ internal static class ParameterBinder
         return bound;
     }
 
+    /// <summary>The valid name closest to <paramref name="name"/> (same letters in another case, or at most 2 edits away).</summary>
+    private static string? Nearest(string name, IEnumerable<string> valid)
+    {
+        (string Name, int Distance) best = valid
+            .Select(v => (v, string.Equals(v, name, StringComparison.OrdinalIgnoreCase) ? 0 : Distance(v.ToLowerInvariant(), name.ToLowerInvariant())))
+            .OrderBy(candidate => candidate.Item2)
+            .First();
+        return best.Distance <= Math.Max(2, name.Length / 3) ? best.Name : null;
+    }
+
+    /// <summary>Levenshtein distance.</summary>
+    private static int Distance(string a, string b)
+    {
+        int[] previous = Enumerable.Range(0, b.Length + 1).ToArray();
+        for (int i = 1; i <= a.Length; i++)
+        {
+            int[] current = new int[b.Length + 1];
+            current[0] = i;
+            for (int j = 1; j <= b.Length; j++)
+            {
+                int substitution = previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
+                current[j] = Math.Min(substitution, Math.Min(previous[j] + 1, current[j - 1] + 1));
+            }
+
+            previous = current;
+        }
+
+        return previous[b.Length];
+    }
+
     private static LocationInfo? ParameterLocation(IParameterSymbol parameter, MethodDeclarationSyntax syntax) =>
         LocationInfo.From(syntax.ParameterList.Parameters.FirstOrDefault(p => p.Identifier.ValueText == parameter.Name));
 
     /// <summary>The element type when <paramref name="type"/> is the expected span of float or double.</summary>
     private static ElementType? ElementOf(ITypeSymbol type, SpanKind kind)
     {
+        // A Span<T> where a ReadOnlySpan<T> is expected is harmless (it converts implicitly), so it is accepted.
         if (type is not INamedTypeSymbol { TypeArguments.Length: 1 } named ||
             named.ContainingNamespace?.ToDisplayString() != "System" ||
-            named.Name != (kind == SpanKind.ReadOnly ? "ReadOnlySpan" : "Span"))
+            !(named.Name == "Span" || (kind == SpanKind.ReadOnly && named.Name == "ReadOnlySpan")))
         {
             return null;
         }

@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Numerics;
 using FixedNorm.Generator.Diagnostics;
+using FixedNorm.Generator.Model;
+using FixedNorm.Generator.Planning;
 
 namespace FixedNorm.Generator.Parsing;
 
@@ -14,7 +16,13 @@ internal static class ShapeRules
     {
         if (shape.Length == 0)
         {
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ShapeEmpty, attribute.Location, methodName));
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ShapeEmpty, attribute.Location, methodName, attribute.Name));
+            return false;
+        }
+
+        if (shape.Length > Limits.MaxRank)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.RankTooLarge, attribute.Location, Format(shape), shape.Length, Limits.MaxRank));
             return false;
         }
 
@@ -57,6 +65,18 @@ internal static class ShapeRules
         }
 
         return axis < 0 ? axis + rank : axis;
+    }
+
+    /// <summary>Warns when epsilon is below the smallest normal value of the kernel's element type.</summary>
+    public static void WarnTinyEpsilon(double epsilon, ElementType? element, LocationInfo? location, List<DiagnosticInfo> diagnostics)
+    {
+        double smallestNormal = element == ElementType.Double ? 2.2250738585072014E-308 : 1.1754943508222875E-38;
+        if (element is not null && epsilon > 0 && epsilon < smallestNormal)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(
+                DiagnosticDescriptors.EpsilonTooSmall, location, epsilon.ToString("R", CultureInfo.InvariantCulture),
+                element.Value.Keyword(), smallestNormal.ToString("R", CultureInfo.InvariantCulture)));
+        }
     }
 
     public static bool CheckEpsilon(double epsilon, LocationInfo? location, List<DiagnosticInfo> diagnostics)

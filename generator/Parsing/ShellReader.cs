@@ -1,4 +1,5 @@
 using System.Text;
+using FixedNorm.Generator.Diagnostics;
 using FixedNorm.Generator.Model;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
@@ -16,14 +17,27 @@ internal static class ShellReader
     /// The shell for a partial method's implementation, or null when no implementation may be added
     /// (a containing type that is not partial: the compiler already reports CS0751 for that).
     /// </summary>
-    public static MethodShell? TryRead(IMethodSymbol method, MethodDeclarationSyntax syntax)
+    public static MethodShell? TryRead(IMethodSymbol method, MethodDeclarationSyntax syntax, List<DiagnosticInfo> diagnostics)
     {
         var containingTypes = new List<string>();
         for (SyntaxNode? node = syntax.Parent; node is not null; node = node.Parent)
         {
             if (node is TypeDeclarationSyntax type)
             {
-                if (!type.Modifiers.Any(SyntaxKind.PartialKeyword) || type is InterfaceDeclarationSyntax)
+                LocationInfo? location = LocationInfo.From(syntax.Identifier.GetLocation());
+                if (type is InterfaceDeclarationSyntax)
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InterfaceMethod, location, method.Name, type.Identifier.ValueText));
+                    return null;
+                }
+
+                if (type.Modifiers.Any(SyntaxKind.FileKeyword))
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.FileLocalType, location, method.Name, type.Identifier.ValueText));
+                    return null;
+                }
+
+                if (!type.Modifiers.Any(SyntaxKind.PartialKeyword))
                 {
                     return null;
                 }
@@ -121,6 +135,7 @@ internal static class ShellReader
         }
 
         text.Append('(');
+        var names = new HashSet<string>(StringComparer.Ordinal);
         for (int i = 0; i < method.Parameters.Length; i++)
         {
             IParameterSymbol parameter = method.Parameters[i];
@@ -152,7 +167,9 @@ internal static class ShellReader
                 RefKind.RefReadOnlyParameter => "ref readonly ",
                 _ => "",
             });
-            text.Append(parameter.Type.ToDisplayString(TypeFormat)).Append(' ').Append(Escape(parameter.Name));
+            // A duplicated name is the user's error (CS0100, FN0028); renaming it keeps generated code free of a second one.
+            string name = names.Add(parameter.Name) ? parameter.Name : $"{parameter.Name}_{i}";
+            text.Append(parameter.Type.ToDisplayString(TypeFormat)).Append(' ').Append(Escape(name));
         }
 
         text.Append(')');

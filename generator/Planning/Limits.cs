@@ -6,6 +6,9 @@ namespace FixedNorm.Generator.Planning;
 /// </summary>
 internal static class Limits
 {
+    /// <summary>The most dimensions a shape may have (FN0022): beyond any framework's practical use, and it keeps messages readable.</summary>
+    public const int MaxRank = 16;
+
     /// <summary>A group narrower than one 512-bit vector (15 floats, 7 doubles) is written as straight-line scalar code.</summary>
     public const int ScalarGroupMaxBytes = 63;
 

@@ -28,7 +28,7 @@ public sealed class LayerNormDiagnosticsTests
         { "[LayerNorm(8, 3)] public static partial void Norm(ReadOnlySpan<float> input, Span<float> output, ReadOnlySpan<float> scale);", "FN0008", "ReadOnlySpan<float> scale" },
         { "[LayerNorm(8, 3)] public static partial void Norm(Span<float> output);", "FN0009", "(Span<float> output)" },
         { "[LayerNorm(8, 3)] public static partial void Norm(ReadOnlySpan<float> input);", "FN0009", "(ReadOnlySpan<float> input)" },
-        { "[LayerNorm(8, 3)] public static partial void Norm(Span<float> input, Span<float> output);", "FN0010", "Span<float> input" },
+        { "[LayerNorm(8, 3)] public static partial void Norm(Memory<float> input, Span<float> output);", "FN0010", "Memory<float> input" },
         { "[LayerNorm(8, 3)] public static partial void Norm(ReadOnlySpan<float> input, ReadOnlySpan<float> output);", "FN0010", "ReadOnlySpan<float> output" },
         { "[LayerNorm(8, 3)] public static partial void Norm(ReadOnlySpan<int> input, Span<float> output);", "FN0010", "ReadOnlySpan<int> input" },
         { "[LayerNorm(8, 3)] public static partial void Norm(float[] input, Span<float> output);", "FN0010", "float[] input" },
