@@ -108,12 +108,10 @@ internal static class VectorBatchNormEmitter
             writer.Line($"{type} shift = {channelInput};");
             writer.Line($"var shift{suffix} = {v}.Create(shift);");
             writer.Line();
-            writer.Line("// Pass 1: mu, the mean of x - shift over the channel's runs.");
+            writer.Line("// Pass 1: the channel's mean, summed in double as PyTorch's CPU kernels do; mu = mean - shift.");
             writer.Line("double sum = 0;");
-            ForEachRun(() => passes.Sum("sum", plan.Inner, squared: false,
-                (vector, offset) => $"{VectorPasses.Load(vector, "x", offset)} - {broadcast(vector, "shift", "shift")}",
-                offset => $"{LayerNormEmitter.At("x", offset)} - shift"));
-            writer.Line($"double mu = sum / {plan.Count};");
+            ForEachRun(() => passes.SumWide("sum", plan.Inner, "x"));
+            writer.Line($"double mu = sum / {plan.Count} - shift;");
             if (isFloat)
             {
                 writer.Line("float muF = (float)mu;");
@@ -123,7 +121,7 @@ internal static class VectorBatchNormEmitter
             writer.Line();
             writer.Line("// Pass 2: the sum of (x - shift - mu)^2; then the channel's statistics.");
             writer.Line("double sumOfSquares = 0;");
-            ForEachRun(() => passes.Sum("sumOfSquares", plan.Inner, squared: true,
+            ForEachRun(() => passes.SumOfSquares("sumOfSquares", null, plan.Inner,
                 (vector, offset) => $"{VectorPasses.Load(vector, "x", offset)} - {broadcast(vector, "shift", "shift")} - {broadcast(vector, "mu", muT)}",
                 offset => $"{LayerNormEmitter.At("x", offset)} - shift - {muT}"));
             BatchNormEmitter.EmitTrainingStatistics(writer, spec, plan, channel);
@@ -193,10 +191,24 @@ internal static class VectorBatchNormEmitter
         if (spec.Training)
         {
             writer.Line($"var shift = {VectorPasses.Load(v, "x", "0")};");
-            writer.Line("// Pass 1: per lane (channel), mu = the mean of x - shift; shift = the first row.");
+            writer.Line("// Pass 1: per lane (channel), the mean, summed in double as PyTorch's CPU kernels do; mu = mean - shift.");
             writer.Line($"{doubleVector} {each(h => $"sum{h} = default")};");
-            EmitRowSums(writer, plan, v, type, isFloat, "sum", row => $"acc += {VectorPasses.Load(v, "x", row)} - shift;");
-            declareEach(h => $"var mu{h} = sum{h} / {plan.Count};");
+            using (writer.Block($"for (nuint row = 0; row < {rowsEnd}; row += {plan.Channels})"))
+            {
+                if (isFloat)
+                {
+                    writer.Line($"var values = {VectorPasses.Load(v, "x", "row")};");
+                    writer.Line($"sumLo += {v}.WidenLower(values);");
+                    writer.Line($"sumHi += {v}.WidenUpper(values);");
+                }
+                else
+                {
+                    writer.Line($"sum += {VectorPasses.Load(v, "x", "row")};");
+                }
+            }
+
+            widen("shiftWide", "shift");
+            declareEach(h => $"var mu{h} = sum{h} / {plan.Count} - shiftWide{h};");
             if (isFloat)
             {
                 writer.Line($"var mu = {narrow(h => "mu" + h)};");
@@ -204,13 +216,13 @@ internal static class VectorBatchNormEmitter
 
             writer.Line("// Pass 2: per lane, the sum of (x - shift - mu)^2; then the statistics.");
             writer.Line($"{doubleVector} {each(h => $"sumOfSquares{h} = default")};");
-            EmitRowSums(writer, plan, v, type, isFloat, "sumOfSquares", row =>
-                $"var d = {VectorPasses.Load(v, "x", row)} - shift - mu;\nacc += d * d;");
-            declareEach(h => $"var invStd{h} = {v}.Create(1.0) / {v}.Sqrt(sumOfSquares{h} / {plan.Count} + {v}.Create({Literals.Double(spec.Epsilon)}));");
+            EmitRowSums(writer, plan, v, type, isFloat, [("acc", "sumOfSquares")], row =>
+                [$"var d = {VectorPasses.Load(v, "x", row)} - shift - mu;", "acc += d * d;"]);
+            declareEach(h => $"var variance{h} = sumOfSquares{h} / {plan.Count};");
+            declareEach(h => $"var invStd{h} = {v}.Create(1.0) / {v}.Sqrt(variance{h} + {v}.Create({Literals.Double(spec.Epsilon)}));");
             if (spec.HasRunningStatistics || spec.HasMean)
             {
-                widen("shiftWide", "shift");
-                declareEach(h => $"var batchMean{h} = shiftWide{h} + mu{h};");
+                declareEach(h => $"var batchMean{h} = sum{h} / {plan.Count};");
             }
 
             if (spec.HasRunningStatistics)
@@ -218,8 +230,8 @@ internal static class VectorBatchNormEmitter
                 string keep = Literals.Double(1 - spec.Momentum);
                 string m = Literals.Double(spec.Momentum);
                 string batchVariance(string h) => spec.UnbiasedRunningVariance
-                    ? $"sumOfSquares{h} / {plan.Count - 1}"
-                    : $"sumOfSquares{h} / {plan.Count}";
+                    ? $"variance{h} * {Literals.Double((double)plan.Count / (plan.Count - 1))}"
+                    : $"variance{h}";
                 widen("oldMean", VectorPasses.Load(v, "runningMeanRef", cb));
                 writer.Line(VectorPasses.Store(v, narrow(h => $"oldMean{h} * {keep} + batchMean{h} * {m}"), "runningMeanRef", cb));
                 widen("oldVar", VectorPasses.Load(v, "runningVarRef", cb));
@@ -263,10 +275,11 @@ internal static class VectorBatchNormEmitter
     }
 
     /// <summary>
-    /// Sums a per-row vector term over all rows into <c>{total}</c> (double vectors): in chunks of
-    /// <see cref="Limits.RowChunk"/> rows for float (accumulated in float, then widened), in one run for double.
+    /// Streams all rows once, adding per-row vector terms into accumulators (name, total) pairs: in float over chunks
+    /// of <see cref="Limits.RowChunk"/> rows, then widened into the double totals; in double straight through.
     /// </summary>
-    private static void EmitRowSums(SourceWriter writer, BatchNormPlan plan, string v, string type, bool isFloat, string total, Func<string, string> accumulate)
+    private static void EmitRowSums(
+        SourceWriter writer, BatchNormPlan plan, string v, string type, bool isFloat, (string Accumulator, string Total)[] sums, Func<string, string[]> body)
     {
         long stride = plan.Channels;
         long rows = plan.Outer;
@@ -276,25 +289,27 @@ internal static class VectorBatchNormEmitter
 
         void Chunk(string start, long count)
         {
-            writer.Line($"{v}<{type}> acc = default;");
+            writer.Line($"{v}<{type}> {string.Join(", ", sums.Select(sum => sum.Accumulator + " = default"))};");
             string end = start == "0" ? Literals.Int(count * stride) : $"{start} + {count * stride}";
             using (writer.Block($"for (nuint row = {start}; row < {end}; row += {stride})"))
             {
-                foreach (string line in accumulate("row").Split('\n'))
+                foreach (string line in body("row"))
                 {
                     writer.Line(line);
                 }
             }
 
-            if (isFloat)
+            foreach ((string accumulator, string total) in sums)
             {
-                writer.Line($"(var lo, var hi) = {v}.Widen(acc);");
-                writer.Line($"{total}Lo += lo;");
-                writer.Line($"{total}Hi += hi;");
-            }
-            else
-            {
-                writer.Line($"{total} += acc;");
+                if (isFloat)
+                {
+                    writer.Line($"{total}Lo += {v}.WidenLower({accumulator});");
+                    writer.Line($"{total}Hi += {v}.WidenUpper({accumulator});");
+                }
+                else
+                {
+                    writer.Line($"{total} += {accumulator};");
+                }
             }
         }
 

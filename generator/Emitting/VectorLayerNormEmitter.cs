@@ -37,7 +37,7 @@ internal static class VectorLayerNormEmitter
             writer.Line();
             writer.Line("// Pass 1: mu, the mean of x - shift.");
             writer.Line("double sum = 0;");
-            passes.Sum("sum", n, squared: false,
+            passes.Sum("sum", n,
                 (vector, offset) => $"{load(vector, "x", offset)} - {broadcast(vector, "shift", "shift")}",
                 offset => $"{x(offset)} - shift");
             writer.Line($"double mu = sum / {n};");
@@ -49,11 +49,12 @@ internal static class VectorLayerNormEmitter
             writer.Line($"var mu{suffix} = {v}.Create({meanT});");
             writer.Line();
             writer.Line("// Pass 2: the biased variance, the mean of (x - shift - mu)^2; invStd = 1 / sqrt(variance + eps).");
-            writer.Line("double sumOfSquares = 0;");
-            passes.Sum("sumOfSquares", n, squared: true,
+            writer.Line("double sumOfSquares = 0, deviations = 0;");
+            passes.SumOfSquares("sumOfSquares", "deviations", n,
                 (vector, offset) => $"{load(vector, "x", offset)} - {broadcast(vector, "shift", "shift")} - {broadcast(vector, "mu", meanT)}",
                 offset => $"{x(offset)} - shift - {meanT}");
-            writer.Line($"double invStd = 1 / {Names.Math}.Sqrt(sumOfSquares / {n} + {Literals.Double(spec.Epsilon)});");
+            passes.EmitCorrectedStatistics(n, "mu" + suffix);
+            writer.Line($"double invStd = 1 / {Names.Math}.Sqrt(variance + {Literals.Double(spec.Epsilon)});");
             if (isFloat)
             {
                 writer.Line("float invStdF = (float)invStd;");

@@ -44,31 +44,27 @@ internal sealed class VectorPasses(SourceWriter writer, ElementType element, Vec
         offset == "0" ? $"{vectorClass}.StoreUnsafe({value}, ref {reference});" : $"{vectorClass}.StoreUnsafe({value}, ref {reference}, {offset});";
 
     /// <summary>
-    /// Adds <c>term(vector at offset)</c> over [0, length) into the double <paramref name="total"/>, chunk by chunk.
-    /// <paramref name="term"/> gets the vector class (such as Vector512) and the offset expression, and returns
-    /// the vector to add; with <paramref name="squared"/> its square is added.
+    /// Adds <c>term(vector class, offset)</c> over [0, length) into the double <paramref name="total"/>, chunk by chunk
+    /// (<see cref="Limits.SumChunk"/> elements), so rounding error does not grow with the length.
     /// </summary>
-    public void Sum(string total, int length, bool squared, Func<string, string, string> vectorTerm, Func<string, string> scalarTerm)
-    {
-        int fullChunks = length > Limits.SumChunk ? length / Limits.SumChunk : 0;
-        if (fullChunks > 0)
-        {
-            int chunkedEnd = fullChunks * Limits.SumChunk;
-            using (writer.Block($"for (nuint chunk = 0; chunk < {chunkedEnd}; chunk += {Limits.SumChunk})"))
-            {
-                SumSegment(total, SegmentLayout.Create(0, Limits.SumChunk, width, element), "chunk", squared, vectorTerm, scalarTerm);
-            }
-        }
+    public void Sum(string total, int length, Func<string, string, string> vectorTerm, Func<string, string> scalarTerm) =>
+        SumChunks(length, (layout, chunkStart) => SumSegment(layout, chunkStart, SumMode.Plain, total, null, vectorTerm, scalarTerm));
 
-        int rest = length - (fullChunks * Limits.SumChunk);
-        if (rest > 0)
-        {
-            using (writer.Block())
-            {
-                SumSegment(total, SegmentLayout.Create(fullChunks * Limits.SumChunk, rest, width, element), null, squared, vectorTerm, scalarTerm);
-            }
-        }
-    }
+    /// <summary>
+    /// Adds d * d into <paramref name="squares"/> for d = <c>term</c> over [0, length), and d into
+    /// <paramref name="deviations"/> when given: the corrected two-pass algorithm, whose sum of deviations measures
+    /// (and lets the caller remove) the rounding left in the mean.
+    /// </summary>
+    public void SumOfSquares(string squares, string? deviations, int length, Func<string, string, string> vectorTerm, Func<string, string> scalarTerm) =>
+        SumChunks(length, (layout, chunkStart) => SumSegment(
+            layout, chunkStart, deviations is null ? SumMode.Squares : SumMode.SquaresAndDeviations, squares, deviations, vectorTerm, scalarTerm));
+
+    /// <summary>Adds the raw elements of <paramref name="reference"/>[0, length) into <paramref name="total"/> in double lanes (float widened).</summary>
+    public void SumWide(string total, int length, string reference) =>
+        SumChunks(length, (layout, chunkStart) => SumSegment(
+            layout, chunkStart, SumMode.Wide, total, null,
+            (vector, offset) => Load(vector, reference, offset),
+            offset => offset == "0" ? reference : $"{Names.Unsafe}.Add(ref {reference}, {offset})"));
 
     /// <summary>Writes <c>store(vector class, offset)</c> for every vector and element of [0, length).</summary>
     public void ForEach(int length, Func<string, string, string> vectorStatement, Func<string, string> scalarStatement)
@@ -82,74 +78,179 @@ internal sealed class VectorPasses(SourceWriter writer, ElementType element, Vec
         }
     }
 
+    /// <summary>
+    /// After <see cref="SumOfSquares"/> into <c>sumOfSquares</c> and <c>deviations</c> around <c>mu</c>: folds the mean
+    /// deviation (the rounding pass 1 left in mu) into mu and its broadcast, and declares the biased <c>variance</c>.
+    /// </summary>
+    public void EmitCorrectedStatistics(int count, string muVector)
+    {
+        // Pass 2 centered on the mu it used (muF for float kernels): its mean deviation is what rounding left there.
+        bool isFloat = element == ElementType.Float;
+        writer.Line("// Corrected two-pass: the mean deviation is what rounding left in mu; fold it in.");
+        writer.Line($"double drift = deviations / {count};");
+        writer.Line(isFloat ? "mu = muF + drift;" : "mu += drift;");
+        writer.Line($"double variance = {Names.Math}.Max(0, sumOfSquares / {count} - drift * drift);");
+        if (isFloat)
+        {
+            writer.Line("muF = (float)mu;");
+        }
+
+        writer.Line($"{muVector} = {width.Class}.Create({(isFloat ? "muF" : "mu")});");
+    }
+
+    private void SumChunks(int length, Action<SegmentLayout, string?> sumSegment)
+    {
+        int fullChunks = length > Limits.SumChunk ? length / Limits.SumChunk : 0;
+        if (fullChunks > 0)
+        {
+            int chunkedEnd = fullChunks * Limits.SumChunk;
+            using (writer.Block($"for (nuint chunk = 0; chunk < {chunkedEnd}; chunk += {Limits.SumChunk})"))
+            {
+                sumSegment(SegmentLayout.Create(0, Limits.SumChunk, width, element), "chunk");
+            }
+        }
+
+        int rest = length - (fullChunks * Limits.SumChunk);
+        if (rest > 0)
+        {
+            using (writer.Block())
+            {
+                sumSegment(SegmentLayout.Create(fullChunks * Limits.SumChunk, rest, width, element), null);
+            }
+        }
+    }
+
+    /// <summary>One chunk: independent accumulators over the loop and full vectors, then the tail straight into the totals.</summary>
     private void SumSegment(
-        string total,
         SegmentLayout layout,
         string? chunkStart,
-        bool squared,
+        SumMode mode,
+        string total,
+        string? deviations,
         Func<string, string, string> vectorTerm,
         Func<string, string> scalarTerm)
     {
-        string vectorType = width.Type(element);
+        bool widen = mode == SumMode.Wide && element == ElementType.Float;
         int accumulators = Math.Min(layout.Unroll, layout.FullVectorCount);
+        List<string> acc = Enumerable.Range(0, accumulators).Select(k => (widen ? "lo" : "acc") + k).ToList();
+        List<string> second = Enumerable.Range(0, accumulators).Select(k => (widen ? "hi" : "dev") + k).ToList();
+        bool hasSecond = widen || mode == SumMode.SquaresAndDeviations;
         if (accumulators > 0)
         {
-            writer.Line($"{vectorType} {string.Join(", ", Enumerable.Range(0, accumulators).Select(k => $"acc{k} = default"))};");
+            string type = widen ? $"{width.Class}<double>" : width.Type(element);
+            writer.Line($"{type} {string.Join(", ", acc.Concat(hasSecond ? second : []).Select(name => name + " = default"))};");
         }
 
-        EmitLoop(layout, chunkStart, (offset, k) => Accumulate($"acc{k}", width.Class, offset, $"d{k}", squared, vectorTerm));
+        void Add(string accumulator, string other, string temp, string term)
+        {
+            switch (mode)
+            {
+                case SumMode.Plain:
+                case SumMode.Wide when !widen:
+                    writer.Line($"{accumulator} += {term};");
+                    break;
+                case SumMode.Wide:
+                    writer.Line($"var {temp} = {term};");
+                    writer.Line($"{accumulator} += {width.Class}.WidenLower({temp});");
+                    writer.Line($"{other} += {width.Class}.WidenUpper({temp});");
+                    break;
+                default:
+                    writer.Line($"var {temp} = {term};");
+                    writer.Line($"{accumulator} += {temp} * {temp};");
+                    if (mode == SumMode.SquaresAndDeviations)
+                    {
+                        writer.Line($"{other} += {temp};");
+                    }
+
+                    break;
+            }
+        }
+
+        EmitLoop(layout, chunkStart, (offset, k) => Add(acc[k], second[k], $"d{k}", vectorTerm(width.Class, offset)));
 
         int single = 0;
         foreach (Piece piece in layout.After)
         {
             string offset = Literals.Int(piece.Offset);
-            if (piece.Width is null)
+            if (piece.Width == width)
             {
-                if (squared)
+                Add(acc[single], second[single], $"d{offset}", vectorTerm(width.Class, offset));
+                single++;
+            }
+            else if (piece.Width is null)
+            {
+                string term = scalarTerm(offset);
+                if (mode is SumMode.Plain or SumMode.Wide)
                 {
-                    writer.Line($"{T} d{offset} = {scalarTerm(offset)};");
-                    writer.Line($"{total} += d{offset} * d{offset};");
+                    writer.Line($"{total} += {term};");
                 }
                 else
                 {
-                    writer.Line($"{total} += {scalarTerm(offset)};");
+                    writer.Line($"var d{offset} = {term};");
+                    writer.Line($"{total} += d{offset} * d{offset};");
+                    if (mode == SumMode.SquaresAndDeviations)
+                    {
+                        writer.Line($"{deviations} += d{offset};");
+                    }
                 }
-            }
-            else if (piece.Width == width)
-            {
-                Accumulate($"acc{single++}", width.Class, offset, $"d{offset}", squared, vectorTerm);
             }
             else
             {
-                string term = vectorTerm(piece.Width.Class, offset);
-                if (squared)
+                string narrow = piece.Width.Class;
+                string term = vectorTerm(narrow, offset);
+                writer.Line($"var d{offset} = {term};");
+                writer.Line(mode switch
                 {
-                    writer.Line($"var d{offset} = {term};");
-                    term = $"d{offset} * d{offset}";
+                    SumMode.Plain => $"{total} += {narrow}.Sum(d{offset});",
+                    SumMode.Wide when widen => $"{total} += {narrow}.Sum({narrow}.WidenLower(d{offset}) + {narrow}.WidenUpper(d{offset}));",
+                    SumMode.Wide => $"{total} += {narrow}.Sum(d{offset});",
+                    _ => $"{total} += {narrow}.Sum(d{offset} * d{offset});",
+                });
+                if (mode == SumMode.SquaresAndDeviations)
+                {
+                    writer.Line($"{deviations} += {narrow}.Sum(d{offset});");
                 }
-
-                writer.Line($"{total} += {piece.Width.Class}.Sum({term});");
             }
         }
 
-        if (accumulators > 0)
+        if (accumulators == 0)
         {
-            writer.Line($"{total} += {width.Class}.Sum({PairwiseSum(Enumerable.Range(0, accumulators).Select(k => "acc" + k).ToList())});");
+            return;
+        }
+
+        if (widen)
+        {
+            writer.Line($"{total} += {width.Class}.Sum({PairwiseSum(acc)} + {PairwiseSum(second)});");
+            return;
+        }
+
+        AddHorizontal(total, acc);
+        if (mode == SumMode.SquaresAndDeviations)
+        {
+            AddHorizontal(deviations!, second);
         }
     }
 
-    private void Accumulate(string accumulator, string vectorClass, string offset, string temp, bool squared, Func<string, string, string> vectorTerm)
+    /// <summary>
+    /// Adds the lanes of the accumulators into a double total. Float lanes are widened to double first, so a sum
+    /// of squares overflows only where a single lane does (beyond what PyTorch's float32 kernels reach).
+    /// </summary>
+    private void AddHorizontal(string total, List<string> accumulators)
     {
-        string term = vectorTerm(vectorClass, offset);
-        if (squared)
+        string sum = PairwiseSum(accumulators);
+        if (element == ElementType.Double)
         {
-            writer.Line($"var {temp} = {term};");
-            writer.Line($"{accumulator} += {temp} * {temp};");
+            writer.Line($"{total} += {width.Class}.Sum({sum});");
+            return;
         }
-        else
+
+        string first = accumulators[0];
+        if (accumulators.Count > 1)
         {
-            writer.Line($"{accumulator} += {term};");
+            writer.Line($"{first} = {sum};");
         }
+
+        writer.Line($"{total} += {width.Class}.Sum({width.Class}.WidenLower({first}) + {width.Class}.WidenUpper({first}));");
     }
 
     /// <summary>
@@ -197,4 +298,20 @@ internal sealed class VectorPasses(SourceWriter writer, ElementType element, Vec
     }
 
     private static string Grouped(List<string> terms) => terms.Count == 1 ? terms[0] : $"({PairwiseSum(terms)})";
+}
+
+/// <summary>What a sum pass adds up.</summary>
+internal enum SumMode
+{
+    /// <summary>The terms.</summary>
+    Plain,
+
+    /// <summary>The squares of the terms.</summary>
+    Squares,
+
+    /// <summary>The squares of the terms, and the terms into a second total.</summary>
+    SquaresAndDeviations,
+
+    /// <summary>Raw elements in double lanes (float widened): an exact-enough sum at twice the work.</summary>
+    Wide,
 }

@@ -80,6 +80,58 @@ public sealed class TorchBatchNormTests
         AssertClose(eval.Doubles("output")!, Arrays.ToDouble(evalOutput), 1e-5, "eval output", relative: true);
     }
 
+    /// <summary>
+    /// Running statistics near zero cannot be within 1e-5 relative of PyTorch's float32 numbers, whose own error against
+    /// float64 is larger there; so, step by step, each update must be within 2 ulps of its exact float64 value (from the
+    /// running values stored before the step) or no further from it than PyTorch's own update.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void RunningStatisticsAreAsAccurateAsPyTorchs(string caseName)
+    {
+        JsonElement c = TorchFixtures.Case(File, caseName);
+        string t = c.ElementType();
+        BatchNormLayout layout = BatchNormLayout.Of(c.Ints("shape"), c.GetProperty("channelAxis").GetInt32());
+        bool affine = c.GetProperty("affine").GetBoolean();
+        Array[] parameters = affine ? [Arrays.Of(t, c.Doubles("weight")!), Arrays.Of(t, c.Doubles("bias")!)] : [];
+        Array runningMean = Arrays.Of(t, Enumerable.Repeat(0.0, layout.Channels));
+        Array runningVar = Arrays.Of(t, Enumerable.Repeat(1.0, layout.Channels));
+        double[] torchMean = new double[layout.Channels];
+        double[] torchVar = Enumerable.Repeat(1.0, layout.Channels).ToArray();
+        double momentum = c.GetProperty("momentum").GetDouble();
+        foreach (JsonElement step in c.GetProperty("steps").EnumerateArray())
+        {
+            double[] input = Arrays.ToDouble(Arrays.Of(t, step.Doubles("input")!));
+
+            // Each side's update, exact in float64 from the running values that side stored before the step.
+            double[] ourMean = Arrays.ToDouble(runningMean), ourVar = Arrays.ToDouble(runningVar);
+            BatchNormReference.Training(input, layout, 1e-5, momentum, null, null, ourMean, ourVar);
+            BatchNormReference.Training(input, layout, 1e-5, momentum, null, null, torchMean, torchVar);
+
+            Array output = Arrays.Zeros(t, input.Length), mean = Arrays.Zeros(t, layout.Channels), rstd = Arrays.Zeros(t, layout.Channels);
+            Kernels.Value.Run(TorchFixtures.Identifier(caseName) + "_Train", [Arrays.Of(t, input), .. parameters, runningMean, runningVar, mean, rstd, output]);
+
+            AssertAsAccurate(ourMean, Arrays.ToDouble(runningMean), torchMean, step.Doubles("runningMean")!, t);
+            AssertAsAccurate(ourVar, Arrays.ToDouble(runningVar), torchVar, step.Doubles("runningVar")!, t);
+            torchMean = step.Doubles("runningMean")!;
+            torchVar = step.Doubles("runningVar")!;
+        }
+    }
+
+    private static void AssertAsAccurate(double[] ourExact, double[] ours, double[] torchExact, double[] torch, string type)
+    {
+        for (int i = 0; i < ours.Length; i++)
+        {
+            // float: 2 ulps of the stored value; double: 1e-15 of unit scale, since the float64 reference rounds too.
+            double ulps = type == "float"
+                ? 2 * (MathF.BitIncrement((float)Math.Abs(ourExact[i])) - (float)Math.Abs(ourExact[i]))
+                : 1e-15 * Math.Max(1, Math.Abs(ourExact[i]));
+            double allowed = Math.Max(ulps, 1.5 * Math.Abs(torch[i] - torchExact[i]));
+            Assert.True(Math.Abs(ours[i] - ourExact[i]) <= allowed,
+                $"[{i}]: ours {ours[i]:R} (exact {ourExact[i]:R}), PyTorch {torch[i]:R} (exact {torchExact[i]:R})");
+        }
+    }
+
     /// <summary>Absolute, or relative to max(1, |expected|) when <paramref name="relative"/>.</summary>
     private static void AssertClose(double[] expected, double[] actual, double tolerance, string what, bool relative = false)
     {
