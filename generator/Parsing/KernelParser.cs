@@ -40,7 +40,7 @@ internal static class KernelParser
                 return new ParseResult(null, null, diagnostics.ToEquatableArray());
             }
 
-            shell = ShellReader.TryRead(method, syntax, diagnostics);
+            shell = MethodRules.HasImplementableSignature(method, syntax) ? ShellReader.TryRead(method, syntax, diagnostics) : null;
             var attribute = new AttributeReader(context.Attributes[0], cancellationToken);
             KernelSpec? kernel = null;
             bool valid = MethodRules.CheckSignature(method, syntax, diagnostics) & MethodRules.CheckSingleKernel(method, kernelAttributes, diagnostics, cancellationToken);

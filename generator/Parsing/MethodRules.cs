@@ -53,6 +53,37 @@ internal static class MethodRules
         return false;
     }
 
+    /// <summary>
+    /// False when an implementing declaration could not compile whatever we wrote: the signature has syntax errors or
+    /// unknown types (half-typed code), or it breaks a rule of partial methods the compiler already reports (a non-void
+    /// return, out parameter or virtual-like modifier needs an accessibility modifier: CS8796-CS8798).
+    /// </summary>
+    public static bool HasImplementableSignature(IMethodSymbol method, MethodDeclarationSyntax syntax)
+    {
+        if (syntax.ParameterList.ContainsDiagnostics || syntax.ReturnType.ContainsDiagnostics || syntax.Identifier.IsMissing ||
+            syntax.TypeParameterList?.ContainsDiagnostics == true || syntax.ConstraintClauses.Any(c => c.ContainsDiagnostics) ||
+            IsBroken(method.ReturnType) || method.Parameters.Any(p => IsBroken(p.Type)))
+        {
+            return false;
+        }
+
+        bool accessible = syntax.Modifiers.Any(m => m.IsKind(SyntaxKind.PublicKeyword) || m.IsKind(SyntaxKind.PrivateKeyword) ||
+            m.IsKind(SyntaxKind.ProtectedKeyword) || m.IsKind(SyntaxKind.InternalKeyword));
+        bool needsAccessibility = !method.ReturnsVoid || method.Parameters.Any(p => p.RefKind == RefKind.Out) ||
+            syntax.Modifiers.Any(m => m.IsKind(SyntaxKind.VirtualKeyword) || m.IsKind(SyntaxKind.OverrideKeyword) ||
+                m.IsKind(SyntaxKind.SealedKeyword) || m.IsKind(SyntaxKind.NewKeyword) || m.IsKind(SyntaxKind.ExternKeyword));
+        return accessible || !needsAccessibility;
+    }
+
+    private static bool IsBroken(ITypeSymbol type) => type switch
+    {
+        IErrorTypeSymbol => true,
+        IArrayTypeSymbol array => IsBroken(array.ElementType),
+        IPointerTypeSymbol pointer => IsBroken(pointer.PointedAtType),
+        INamedTypeSymbol named => named.TypeArguments.Any(IsBroken),
+        _ => false,
+    };
+
     /// <summary>Checks that leave the method implementable (with a throwing body) but invalid as a kernel.</summary>
     public static bool CheckSignature(IMethodSymbol method, MethodDeclarationSyntax syntax, List<DiagnosticInfo> diagnostics)
     {
