@@ -134,7 +134,7 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor EpsilonTooSmall = Warning(
         "FN0025",
         "Epsilon is too small for the element type",
-        "Epsilon {0} is below the smallest normal {1} ({2}); it no longer keeps 1 / sqrt(var + eps) finite for a constant group in {1} arithmetic, so use a value such as 1e-5");
+        "Epsilon {0} is below the smallest normal {1} ({2}), too small to matter: next to any variance {1} data can have it changes nothing, so it no longer guards the division; use a value such as 1e-5");
 
     public static readonly DiagnosticDescriptor InterfaceMethod = Error(
         "FN0026",

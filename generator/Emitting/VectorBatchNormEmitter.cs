@@ -124,6 +124,13 @@ internal static class VectorBatchNormEmitter
             ForEachRun(() => passes.SumOfSquares("sumOfSquares", null, plan.Inner,
                 (vector, offset) => $"{VectorPasses.Load(vector, "x", offset)} - {broadcast(vector, "shift", "shift")} - {broadcast(vector, "mu", muT)}",
                 offset => $"{LayerNormEmitter.At("x", offset)} - shift - {muT}"));
+            passes.EmitSquaresOverflowFallback(withDeviations: false, body => ForEachRun(() =>
+            {
+                using (writer.Block($"for (nuint i = 0; i < {plan.Inner}; i++)"))
+                {
+                    body(LayerNormEmitter.At("x", "i"));
+                }
+            }));
             BatchNormEmitter.EmitTrainingStatistics(writer, spec, plan, channel);
             centerT = muT;
         }
@@ -218,6 +225,24 @@ internal static class VectorBatchNormEmitter
             writer.Line($"{doubleVector} {each(h => $"sumOfSquares{h} = default")};");
             EmitRowSums(writer, plan, v, type, isFloat, [("acc", "sumOfSquares")], row =>
                 [$"var d = {VectorPasses.Load(v, "x", row)} - shift - mu;", "acc += d * d;"]);
+            if (isFloat)
+            {
+                using (writer.Block($"if (!double.IsFinite({v}.Sum(sumOfSquaresLo + sumOfSquaresHi)))"))
+                {
+                    writer.Line("// Float squares overflowed (or the values hold NaN/Inf): square each deviation in double instead.");
+                    writer.Line("sumOfSquaresLo = default;");
+                    writer.Line("sumOfSquaresHi = default;");
+                    using (writer.Block($"for (nuint row = 0; row < {rowsEnd}; row += {plan.Channels})"))
+                    {
+                        writer.Line($"var d = {VectorPasses.Load(v, "x", "row")} - shift - mu;");
+                        writer.Line($"var dLo = {v}.WidenLower(d);");
+                        writer.Line($"var dHi = {v}.WidenUpper(d);");
+                        writer.Line("sumOfSquaresLo += dLo * dLo;");
+                        writer.Line("sumOfSquaresHi += dHi * dHi;");
+                    }
+                }
+            }
+
             declareEach(h => $"var variance{h} = sumOfSquares{h} / {plan.Count};");
             declareEach(h => $"var invStd{h} = {v}.Create(1.0) / {v}.Sqrt(variance{h} + {v}.Create({Literals.Double(spec.Epsilon)}));");
             if (spec.HasRunningStatistics || spec.HasMean)

@@ -53,6 +53,13 @@ internal static class VectorLayerNormEmitter
             passes.SumOfSquares("sumOfSquares", "deviations", n,
                 (vector, offset) => $"{load(vector, "x", offset)} - {broadcast(vector, "shift", "shift")} - {broadcast(vector, "mu", meanT)}",
                 offset => $"{x(offset)} - shift - {meanT}");
+            passes.EmitSquaresOverflowFallback(withDeviations: true, body =>
+            {
+                using (writer.Block($"for (nuint i = 0; i < {n}; i++)"))
+                {
+                    body(LayerNormEmitter.At("x", "i"));
+                }
+            });
             passes.EmitCorrectedStatistics(n, "mu" + suffix);
             writer.Line($"double invStd = 1 / {Names.Math}.Sqrt(variance + {Literals.Double(spec.Epsilon)});");
             if (isFloat)

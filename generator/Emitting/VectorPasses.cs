@@ -79,6 +79,34 @@ internal sealed class VectorPasses(SourceWriter writer, ElementType element, Vec
     }
 
     /// <summary>
+    /// Float kernels only: when the float squares overflowed (|x - mean| beyond about 1e18, where PyTorch's float32 kernels
+    /// still give finite numbers) or the data holds NaN or Inf, redoes the sum of squares with each deviation squared
+    /// in double. <paramref name="emitLoop"/> writes the loop header(s) and calls back with the element expression.
+    /// </summary>
+    public void EmitSquaresOverflowFallback(bool withDeviations, Action<Action<string>> emitLoop)
+    {
+        if (element != ElementType.Float)
+        {
+            return;
+        }
+
+        using (writer.Block("if (!double.IsFinite(sumOfSquares))"))
+        {
+            writer.Line("// Float squares overflowed (or the values hold NaN/Inf): square each deviation in double instead.");
+            writer.Line(withDeviations ? "sumOfSquares = 0; deviations = 0;" : "sumOfSquares = 0;");
+            emitLoop(value =>
+            {
+                writer.Line($"double d = (double)({value} - shift - muF);");
+                writer.Line("sumOfSquares += d * d;");
+                if (withDeviations)
+                {
+                    writer.Line("deviations += d;");
+                }
+            });
+        }
+    }
+
+    /// <summary>
     /// After <see cref="SumOfSquares"/> into <c>sumOfSquares</c> and <c>deviations</c> around <c>mu</c>: folds the mean
     /// deviation (the rounding pass 1 left in mu) into mu and its broadcast, and declares the biased <c>variance</c>.
     /// </summary>

@@ -47,7 +47,8 @@ public sealed class CompiledKernels
         source.AppendLine("}");
 
         GeneratorOutput output = GeneratorHarness.Run(source.ToString());
-        if (output.CompilationDiagnostics.Any(d => d.Severity == DiagnosticSeverity.Error) || !output.GeneratorDiagnostics.IsEmpty)
+        if (output.CompilationDiagnostics.Any(d => d.Severity == DiagnosticSeverity.Error) ||
+            output.GeneratorDiagnostics.Any(d => d.Severity == DiagnosticSeverity.Error))
         {
             throw new InvalidOperationException(
                 "Kernels did not compile:\n" + GeneratorHarness.Format(output.GeneratorDiagnostics.Concat(output.CompilationDiagnostics)) + "\n" + source);
