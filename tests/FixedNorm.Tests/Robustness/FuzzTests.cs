@@ -261,8 +261,12 @@ public sealed class FuzzTests
                     Parameters.Contains("weight") ? weight : null, Parameters.Contains("bias") ? bias : null);
                 var arrays = new Dictionary<string, Array>
                 {
-                    ["input"] = Arrays.Of(Type, x), ["output"] = Arrays.Zeros(Type, total), ["weight"] = Arrays.Of(Type, weight),
-                    ["bias"] = Arrays.Of(Type, bias), ["mean"] = Arrays.Zeros(Type, groups), ["rstd"] = Arrays.Zeros(Type, groups),
+                    ["input"] = Arrays.Of(Type, x),
+                    ["output"] = Arrays.Zeros(Type, total),
+                    ["weight"] = Arrays.Of(Type, weight),
+                    ["bias"] = Arrays.Of(Type, bias),
+                    ["mean"] = Arrays.Zeros(Type, groups),
+                    ["rstd"] = Arrays.Zeros(Type, groups),
                 };
                 compiled.Run(Name, [.. Parameters.Select(p => arrays[p])]);
                 Assert.True(Reference.MaxAbsDifference(expected.Output, Arrays.ToDouble(arrays["output"])) <= tolerance, $"{Attribute} {Name}");
@@ -274,9 +278,14 @@ public sealed class FuzzTests
             double[] runningMean = Rounded(layout.Channels, 0.5, 0), runningVar = Rounded(layout.Channels, 0.5, 1);
             var batch = new Dictionary<string, Array>
             {
-                ["input"] = Arrays.Of(Type, x), ["output"] = Arrays.Zeros(Type, total), ["weight"] = Arrays.Of(Type, channelWeight),
-                ["bias"] = Arrays.Of(Type, channelBias), ["runningMean"] = Arrays.Of(Type, runningMean), ["runningVar"] = Arrays.Of(Type, runningVar),
-                ["mean"] = Arrays.Zeros(Type, layout.Channels), ["rstd"] = Arrays.Zeros(Type, layout.Channels),
+                ["input"] = Arrays.Of(Type, x),
+                ["output"] = Arrays.Zeros(Type, total),
+                ["weight"] = Arrays.Of(Type, channelWeight),
+                ["bias"] = Arrays.Of(Type, channelBias),
+                ["runningMean"] = Arrays.Of(Type, runningMean),
+                ["runningVar"] = Arrays.Of(Type, runningVar),
+                ["mean"] = Arrays.Zeros(Type, layout.Channels),
+                ["rstd"] = Arrays.Zeros(Type, layout.Channels),
             };
             double[]? w = Parameters.Contains("weight") ? channelWeight : null;
             double[]? b = Parameters.Contains("bias") ? channelBias : null;
