@@ -19,14 +19,14 @@ public sealed class KernelGenerator : IIncrementalGenerator
         IncrementalValuesProvider<ParseResult> layerNorms = context.SyntaxProvider
             .ForAttributeWithMetadataName(
                 LayerNormParser.AttributeName,
-                static (node, _) => node is MethodDeclarationSyntax,
+                static (node, _) => node is MethodDeclarationSyntax or LocalFunctionStatementSyntax,
                 static (target, cancellationToken) => LayerNormParser.Parse(target, cancellationToken))
             .WithTrackingName(TrackingNames.LayerNormParsed);
 
         IncrementalValuesProvider<ParseResult> batchNorms = context.SyntaxProvider
             .ForAttributeWithMetadataName(
                 BatchNormParser.AttributeName,
-                static (node, _) => node is MethodDeclarationSyntax,
+                static (node, _) => node is MethodDeclarationSyntax or LocalFunctionStatementSyntax,
                 static (target, cancellationToken) => BatchNormParser.Parse(target, cancellationToken))
             .WithTrackingName(TrackingNames.BatchNormParsed);
 

@@ -54,7 +54,7 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor MissingParameter = Error(
         "FN0009",
         "A required parameter is missing",
-        "Method '{0}' has no '{1}' parameter; a {2} kernel needs '{1}' of type {3}");
+        "Method '{0}' has no {1} parameter; a {2} kernel needs {3}");
 
     public static readonly DiagnosticDescriptor WrongParameterType = Error(
         "FN0010",
@@ -64,7 +64,7 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor MixedElementTypes = Error(
         "FN0011",
         "Spans of different element types",
-        "Parameter '{0}' has element type '{1}' but '{2}' has '{3}'; every span of a kernel has the same element type");
+        "{0} element type '{1}' but '{2}' has '{3}'; every span of a kernel has the same element type");
 
     public static readonly DiagnosticDescriptor GenericMethod = Error(
         "FN0012",
@@ -151,6 +151,16 @@ internal static class DiagnosticDescriptors
         "A parameter name is used twice",
         "Parameter name '{0}' is used twice in '{1}'; parameters bind by name (input, output, weight, bias, ...), so rename one of them");
 
+    public static readonly DiagnosticDescriptor LocalFunction = Error(
+        "FN0029",
+        "The attribute is on a local function",
+        "'{0}' is a local function; FixedNorm implements partial methods of partial types, so declare it as 'static partial void {0}(...);' in a partial class, struct or record");
+
+    public static readonly DiagnosticDescriptor ContainingTypeNotPartial = Error(
+        "FN0030",
+        "A containing type is not partial",
+        "Method '{0}' is in '{1}', which is not partial; FixedNorm adds the body in another file, so declare '{1}' partial");
+
     public static readonly DiagnosticDescriptor InternalError = Error(
         "FN9999",
         "FixedNorm failed unexpectedly",
@@ -163,7 +173,7 @@ internal static class DiagnosticDescriptors
         GenericMethod, ParameterRefKind, ShapeTooLarge, MomentumInvalid, RunningStatisticsUnpaired,
         OneValuePerChannel, EnumValueInvalid, StatisticsInInference, RankTooSmall, InferenceWithoutRunningStatistics,
         RankTooLarge, ConflictingAttributes, FileLocalType, EpsilonTooSmall, InterfaceMethod, AsyncMethod, DuplicateParameter,
-        InternalError,
+        LocalFunction, ContainingTypeNotPartial, InternalError,
     ];
 
     public static DiagnosticDescriptor ById(string id) => All.First(d => d.Id == id);

@@ -23,6 +23,13 @@ internal static class KernelFileEmitter
             scopes.Push(writer.Block(type));
         }
 
+        if (kernel is null)
+        {
+            // A body for a declaration with FixedNorm errors. Where the declaration repeats a parameter name (CS0100),
+            // this signature renames the repeat, which the compiler would otherwise also flag here (CS8826).
+            writer.Line("#pragma warning disable CS8826");
+        }
+
         writer.Line($"[{Names.GeneratedCode}(\"{Names.Tool}\", \"{Names.Version}\")]");
         using (writer.Block(shell.Signature))
         {

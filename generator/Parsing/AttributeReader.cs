@@ -29,14 +29,15 @@ internal sealed class AttributeReader
     public string Name => _attribute.AttributeClass?.Name.Replace("Attribute", "") ?? "LayerNorm";
 
     /// <summary>The <c>params int[] shape</c> argument.</summary>
-    public int[] Shape() =>
-        _attribute.ConstructorArguments[0].Values.Select(v => v.Value is int i ? i : 0).ToArray();
+    public int[] Shape() => _attribute.ConstructorArguments[0].IsNull
+        ? [] // [LayerNorm(null)]: reported as an empty shape
+        : _attribute.ConstructorArguments[0].Values.Select(v => v.Value is int i ? i : 0).ToArray();
 
     /// <summary>Where dimension <paramref name="index"/> was written, or the attribute when it was an array expression.</summary>
     public LocationInfo? DimensionLocation(int index)
     {
         AttributeArgumentSyntax[] positional = PositionalArguments();
-        return positional.Length == _attribute.ConstructorArguments[0].Values.Length && index < positional.Length
+        return !_attribute.ConstructorArguments[0].IsNull && positional.Length == _attribute.ConstructorArguments[0].Values.Length && index < positional.Length
             ? LocationInfo.From(positional[index])
             : Location;
     }

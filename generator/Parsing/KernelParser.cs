@@ -18,6 +18,14 @@ internal static class KernelParser
     public static ParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken, KernelReader readKernel)
     {
         var diagnostics = new List<DiagnosticInfo>();
+        if (context.TargetNode is LocalFunctionStatementSyntax localFunction)
+        {
+            // Found so that it is not silently ignored: a local function cannot be partial.
+            diagnostics.Add(DiagnosticInfo.Create(
+                DiagnosticDescriptors.LocalFunction, LocationInfo.From(localFunction.Identifier.GetLocation()), localFunction.Identifier.ValueText));
+            return new ParseResult(null, null, diagnostics.ToEquatableArray());
+        }
+
         if (context.TargetSymbol is not IMethodSymbol method || context.TargetNode is not MethodDeclarationSyntax syntax)
         {
             return new ParseResult(null, null, EquatableArray<DiagnosticInfo>.Empty);

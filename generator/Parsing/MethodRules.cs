@@ -90,8 +90,9 @@ internal static class MethodRules
         bool valid = true;
         if (syntax.Modifiers.FirstOrDefault(m => m.IsKind(SyntaxKind.AsyncKeyword)) is { RawKind: not 0 } async)
         {
+            // One error for the mistake: an async method's Task return type follows from 'async' itself.
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.AsyncMethod, LocationInfo.From(async.GetLocation()), method.Name));
-            valid = false;
+            return false;
         }
 
         var seen = new HashSet<string>(StringComparer.Ordinal);

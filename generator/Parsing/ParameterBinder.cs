@@ -35,6 +35,8 @@ internal static class ParameterBinder
     {
         var bound = new BoundParameters();
         IParameterSymbol? elementSource = null;
+        var wrongTypes = new List<(IParameterSymbol Parameter, ParameterRule Rule)>();
+        var mixed = new List<IParameterSymbol>();
 
         // The element type comes from 'input' when it is a valid span, else from the first valid one.
         IEnumerable<IParameterSymbol> inputFirst = method.Parameters.OrderBy(p => p.Name == "input" ? 0 : 1);
@@ -77,10 +79,7 @@ internal static class ParameterBinder
             ElementType? element = ElementOf(parameter.Type, rule.Kind);
             if (element is null)
             {
-                diagnostics.Add(DiagnosticInfo.Create(
-                    DiagnosticDescriptors.WrongParameterType, location, parameter.Name,
-                    parameter.Type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat),
-                    Expected(rule.Kind, bound.Element ?? GuessElement(parameter.Type)) + (rule.Why is null ? "" : ": " + rule.Why)));
+                wrongTypes.Add((parameter, rule));
                 continue;
             }
 
@@ -91,23 +90,44 @@ internal static class ParameterBinder
             }
             else if (bound.Element != element)
             {
-                diagnostics.Add(DiagnosticInfo.Create(
-                    DiagnosticDescriptors.MixedElementTypes, location, parameter.Name, element.Value.Keyword(),
-                    elementSource!.Name, bound.Element.Value.Keyword()));
+                mixed.Add(parameter);
                 continue;
             }
 
             bound.Names.Add(parameter.Name);
         }
 
-        foreach (ParameterRule rule in rules.Where(r => r.Required))
+        // One diagnostic per kind of mistake, at the first parameter it concerns, naming the others:
+        // two running statistics typed ReadOnlySpan in Training are one mistake, not two.
+        if (wrongTypes.Count > 0)
         {
-            if (!bound.Declares(method, rule.Name))
-            {
-                diagnostics.Add(DiagnosticInfo.Create(
-                    DiagnosticDescriptors.MissingParameter, LocationInfo.From(syntax.ParameterList), method.Name, rule.Name,
-                    kernelName, SpanName(rule.Kind, bound.Element)));
-            }
+            (IParameterSymbol first, ParameterRule firstRule) = wrongTypes.OrderBy(w => w.Parameter.Ordinal).First();
+            string others = string.Concat(wrongTypes.Where(w => !SymbolEqualityComparer.Default.Equals(w.Parameter, first))
+                .OrderBy(w => w.Parameter.Ordinal)
+                .Select(w => $"; likewise '{w.Parameter.Name}' ({Display(w.Parameter.Type)}): use {Expected(w.Rule.Kind, bound.Element ?? GuessElement(w.Parameter.Type))}"));
+            diagnostics.Add(DiagnosticInfo.Create(
+                DiagnosticDescriptors.WrongParameterType, ParameterLocation(first, syntax), first.Name, Display(first.Type),
+                Expected(firstRule.Kind, bound.Element ?? GuessElement(first.Type)) + (firstRule.Why is null ? "" : ": " + firstRule.Why) + others));
+        }
+
+        if (mixed.Count > 0)
+        {
+            IParameterSymbol first = mixed.OrderBy(p => p.Ordinal).First();
+            string subject = mixed.Count == 1
+                ? $"Parameter '{first.Name}' has"
+                : $"Parameters {string.Join(", ", mixed.OrderBy(p => p.Ordinal).Select(p => $"'{p.Name}'"))} have";
+            diagnostics.Add(DiagnosticInfo.Create(
+                DiagnosticDescriptors.MixedElementTypes, ParameterLocation(first, syntax), subject,
+                ElementOf(((INamedTypeSymbol)first.Type).TypeArguments[0])!.Value.Keyword(), elementSource!.Name, bound.Element!.Value.Keyword()));
+        }
+
+        ParameterRule[] missing = rules.Where(r => r.Required && !bound.Declares(method, r.Name)).ToArray();
+        if (missing.Length > 0)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(
+                DiagnosticDescriptors.MissingParameter, LocationInfo.From(syntax.ParameterList), method.Name,
+                string.Join(" or ", missing.Select(r => $"'{r.Name}'")), kernelName,
+                string.Join(" and ", missing.Select(r => $"'{r.Name}' of type {SpanName(r.Kind, bound.Element)}"))));
         }
 
         return bound;
@@ -142,6 +162,8 @@ internal static class ParameterBinder
 
         return previous[b.Length];
     }
+
+    private static string Display(ITypeSymbol type) => type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat);
 
     private static LocationInfo? ParameterLocation(IParameterSymbol parameter, MethodDeclarationSyntax syntax) =>
         LocationInfo.From(syntax.ParameterList.Parameters.FirstOrDefault(p => p.Identifier.ValueText == parameter.Name));

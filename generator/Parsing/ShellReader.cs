@@ -39,6 +39,7 @@ internal static class ShellReader
 
                 if (!type.Modifiers.Any(SyntaxKind.PartialKeyword))
                 {
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ContainingTypeNotPartial, location, method.Name, type.Identifier.ValueText));
                     return null;
                 }
 
