@@ -30,11 +30,15 @@ public sealed class KernelGenerator : IIncrementalGenerator
                 static (target, cancellationToken) => BatchNormParser.Parse(target, cancellationToken))
             .WithTrackingName(TrackingNames.BatchNormParsed);
 
-        context.RegisterSourceOutput(layerNorms, static (output, result) => Emit(output, result));
-        context.RegisterSourceOutput(batchNorms, static (output, result) => Emit(output, result));
+        IncrementalValueProvider<TargetFeatures> features = context.CompilationProvider
+            .Select(static (compilation, _) => TargetFeatures.From(compilation))
+            .WithTrackingName(TrackingNames.TargetFeatures);
+
+        context.RegisterSourceOutput(layerNorms.Combine(features), static (output, input) => Emit(output, input.Left, input.Right));
+        context.RegisterSourceOutput(batchNorms.Combine(features), static (output, input) => Emit(output, input.Left, input.Right));
     }
 
-    private static void Emit(SourceProductionContext output, ParseResult result)
+    private static void Emit(SourceProductionContext output, ParseResult result, TargetFeatures features)
     {
         foreach (DiagnosticInfo diagnostic in result.Diagnostics)
         {
@@ -49,14 +53,14 @@ public sealed class KernelGenerator : IIncrementalGenerator
         string source;
         try
         {
-            source = KernelFileEmitter.Emit(result.Shell, result.Kernel);
+            source = KernelFileEmitter.Emit(result.Shell, result.Kernel, features);
         }
         catch (Exception exception)
         {
             // Never throw out of the generator (CS8785 would drop every generated file): report, and emit a throwing body.
             output.ReportDiagnostic(DiagnosticInfo.Create(
                 DiagnosticDescriptors.InternalError, null, result.Shell.HintName, exception.GetType().Name + ": " + exception.Message).ToDiagnostic());
-            source = KernelFileEmitter.Emit(result.Shell, kernel: null);
+            source = KernelFileEmitter.Emit(result.Shell, kernel: null, features);
         }
 
         output.AddSource(result.Shell.HintName, source);

@@ -6,4 +6,6 @@ internal static class TrackingNames
     public const string LayerNormParsed = nameof(LayerNormParsed);
 
     public const string BatchNormParsed = nameof(BatchNormParsed);
+
+    public const string TargetFeatures = nameof(TargetFeatures);
 }

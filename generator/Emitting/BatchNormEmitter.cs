@@ -6,7 +6,7 @@ namespace FixedNorm.Generator.Emitting;
 /// <summary>Writes the body of a BatchNorm kernel: comments, entry checks, then the planned computation.</summary>
 internal static class BatchNormEmitter
 {
-    public static void EmitBody(SourceWriter writer, BatchNormSpec spec)
+    public static void EmitBody(SourceWriter writer, BatchNormSpec spec, TargetFeatures features)
     {
         BatchNormPlan plan = BatchNormPlan.For(spec);
         string m = Literals.Double(spec.Momentum);
@@ -67,10 +67,10 @@ internal static class BatchNormEmitter
                 ScalarBatchNormEmitter.EmitStrided(writer, spec, plan);
                 break;
             case ChannelStrategy.Runs:
-                VectorBatchNormEmitter.EmitRuns(writer, spec, plan);
+                VectorBatchNormEmitter.EmitRuns(writer, spec, plan, features);
                 break;
             default:
-                VectorBatchNormEmitter.EmitBlocks(writer, spec, plan);
+                VectorBatchNormEmitter.EmitBlocks(writer, spec, plan, features);
                 break;
         }
     }

@@ -6,17 +6,16 @@ namespace FixedNorm.Generator.Emitting;
 /// <summary>Writes the body of a LayerNorm kernel: comments, entry checks, then the planned computation.</summary>
 internal static class LayerNormEmitter
 {
-    public static void EmitBody(SourceWriter writer, LayerNormSpec spec)
+    public static void EmitBody(SourceWriter writer, LayerNormSpec spec, TargetFeatures features)
     {
         LayerNormPlan plan = LayerNormPlan.For(spec);
         string type = spec.Element.Keyword();
         string shape = string.Join(", ", spec.Shape);
         writer.Line($"// LayerNorm of a [{shape}] {type} tensor over axes [{spec.Axis}, {spec.Shape.Count}): {plan.Groups} group(s) of {plan.GroupSize} contiguous elements.");
         writer.Line($"// y = (x - mean) / sqrt(var + eps){(spec.HasWeight ? " * weight" : "")}{(spec.HasBias ? " + bias" : "")}, biased variance, eps = {Literals.Double(spec.Epsilon)}.");
-        writer.Line("// Each group's statistics are taken around shift = its first element: exact for constant groups,");
-        writer.Line("// accurate for large offsets; two passes, never E[x^2] - E[x]^2.");
+        writer.Line("// Two passes, never E[x^2] - E[x]^2: exact for constant groups, no cancellation for large offsets.");
         writer.Line(plan.Strategy == GroupStrategy.Scalar
-            ? "// Plan: straight-line scalar code per group, statistics in double."
+            ? "// Plan: straight-line scalar code per group, statistics in double around the group's first element."
             : $"// Plan: vector passes per group ({string.Join(" / ", VectorWidth.All.Select(w => "Vector" + w.Bits))} by hardware), sums in chunks of {Limits.SumChunk} added into a double.");
 
         var spans = new List<SpanParameter>
@@ -55,7 +54,7 @@ internal static class LayerNormEmitter
         }
         else
         {
-            VectorLayerNormEmitter.Emit(writer, spec, plan);
+            VectorLayerNormEmitter.Emit(writer, spec, plan, features);
         }
     }
 

@@ -7,27 +7,27 @@ namespace FixedNorm.Generator.Emitting;
 internal static class VectorBatchNormEmitter
 {
     /// <summary>Per channel: vector passes over each of its runs, run totals added into doubles.</summary>
-    public static void EmitRuns(SourceWriter writer, BatchNormSpec spec, BatchNormPlan plan) =>
+    public static void EmitRuns(SourceWriter writer, BatchNormSpec spec, BatchNormPlan plan, TargetFeatures features) =>
         VectorPasses.EmitPerWidth(writer, width =>
         {
             if (plan.Channels == 1)
             {
                 using (writer.Block("// Channel 0"))
                 {
-                    EmitRunsChannel(writer, spec, plan, width, "0");
+                    EmitRunsChannel(writer, spec, plan, width, "0", features);
                 }
             }
             else
             {
                 using (writer.Block($"for (int c = 0; c < {plan.Channels}; c++)"))
                 {
-                    EmitRunsChannel(writer, spec, plan, width, "c");
+                    EmitRunsChannel(writer, spec, plan, width, "c", features);
                 }
             }
         });
 
     /// <summary>Across channels (Inner = 1): blocks of channels as vector lanes, rows streamed in order.</summary>
-    public static void EmitBlocks(SourceWriter writer, BatchNormSpec spec, BatchNormPlan plan) =>
+    public static void EmitBlocks(SourceWriter writer, BatchNormSpec spec, BatchNormPlan plan, TargetFeatures features) =>
         VectorPasses.EmitPerWidth(writer, width =>
         {
             SegmentLayout layout = SegmentLayout.Create(0, plan.Channels, width, spec.Element, unroll: 1);
@@ -35,14 +35,14 @@ internal static class VectorBatchNormEmitter
             {
                 using (writer.Block($"for (nuint cb = 0; cb < {layout.LoopEnd}; cb += {layout.Lanes})"))
                 {
-                    EmitBlock(writer, spec, plan, width, "cb");
+                    EmitBlock(writer, spec, plan, width, "cb", features);
                 }
             }
             else if (layout.LoopIterations == 1)
             {
                 using (writer.Block($"// Channels [0, {layout.Lanes})"))
                 {
-                    EmitBlock(writer, spec, plan, width, "0");
+                    EmitBlock(writer, spec, plan, width, "0", features);
                 }
             }
 
@@ -60,13 +60,13 @@ internal static class VectorBatchNormEmitter
                 {
                     using (writer.Block($"// Channels [{piece.Offset}, {piece.Offset + piece.Width.Lanes(spec.Element)})"))
                     {
-                        EmitBlock(writer, spec, plan, piece.Width, offset);
+                        EmitBlock(writer, spec, plan, piece.Width, offset, features);
                     }
                 }
             }
         });
 
-    private static void EmitRunsChannel(SourceWriter writer, BatchNormSpec spec, BatchNormPlan plan, VectorWidth width, string channel)
+    private static void EmitRunsChannel(SourceWriter writer, BatchNormSpec spec, BatchNormPlan plan, VectorWidth width, string channel, TargetFeatures features)
     {
         ElementType element = spec.Element;
         string type = element.Keyword();
@@ -74,7 +74,7 @@ internal static class VectorBatchNormEmitter
         string suffix = width.Suffix;
         bool isFloat = element == ElementType.Float;
         string first = channel == "0" ? "0" : $"{channel} * {plan.Inner}";
-        var passes = new VectorPasses(writer, element, width);
+        var passes = new VectorPasses(writer, element, width, features.VectorFusedMultiplyAdd);
         string broadcast(string vector, string name, string scalar) => vector == v ? name + suffix : $"{vector}.Create({scalar})";
 
         // With one run per channel, x and y point at it; otherwise xc and yc point at the channel's first run.
@@ -124,7 +124,7 @@ internal static class VectorBatchNormEmitter
             ForEachRun(() => passes.SumOfSquares("sumOfSquares", null, plan.Inner,
                 (vector, offset) => $"{VectorPasses.Load(vector, "x", offset)} - {broadcast(vector, "shift", "shift")} - {broadcast(vector, "mu", muT)}",
                 offset => $"{LayerNormEmitter.At("x", offset)} - shift - {muT}"));
-            passes.EmitSquaresOverflowFallback(withDeviations: false, body => ForEachRun(() =>
+            passes.EmitSquaresOverflowFallback(withDeviations: false, value => $"{value} - shift - {muT}", body => ForEachRun(() =>
             {
                 using (writer.Block($"for (nuint i = 0; i < {plan.Inner}; i++)"))
                 {
@@ -155,7 +155,7 @@ internal static class VectorBatchNormEmitter
                 string centered = spec.Training
                     ? $"{x} - {broadcast(vector, "shift", "shift")} - {broadcast(vector, "mu", centerT)}"
                     : $"{x} - {broadcast(vector, "center", centerT)}";
-                return VectorPasses.Store(vector, $"({centered}) * {broadcast(vector, "scale", "scaleT")} + {broadcast(vector, "b", "bT")}", "y", offset);
+                return VectorPasses.Store(vector, passes.MultiplyAdd(vector, $"({centered})", broadcast(vector, "scale", "scaleT"), broadcast(vector, "b", "bT")), "y", offset);
             },
             offset =>
             {
@@ -169,7 +169,7 @@ internal static class VectorBatchNormEmitter
     /// One block of channels [cb, cb + lanes) as vector lanes. Float sums run over chunks of rows in float and are
     /// widened into two double vectors (Lo, Hi); double sums add straight into double vectors.
     /// </summary>
-    private static void EmitBlock(SourceWriter writer, BatchNormSpec spec, BatchNormPlan plan, VectorWidth width, string cb)
+    private static void EmitBlock(SourceWriter writer, BatchNormSpec spec, BatchNormPlan plan, VectorWidth width, string cb, TargetFeatures features)
     {
         ElementType element = spec.Element;
         string type = element.Keyword();
@@ -295,7 +295,7 @@ internal static class VectorBatchNormEmitter
         string centered(string row) => spec.Training ? $"{VectorPasses.Load(v, "x", row)} - shift - mu" : $"{VectorPasses.Load(v, "x", row)} - center";
         using (writer.Block($"for (nuint row = 0; row < {rowsEnd}; row += {plan.Channels})"))
         {
-            writer.Line(VectorPasses.Store(v, $"({centered("row")}) * scale + b", "y", "row"));
+            writer.Line(VectorPasses.Store(v, features.VectorFusedMultiplyAdd ? $"{v}.FusedMultiplyAdd({centered("row")}, scale, b)" : $"({centered("row")}) * scale + b", "y", "row"));
         }
     }
 

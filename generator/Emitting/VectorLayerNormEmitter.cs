@@ -9,10 +9,10 @@ namespace FixedNorm.Generator.Emitting;
 /// </summary>
 internal static class VectorLayerNormEmitter
 {
-    public static void Emit(SourceWriter writer, LayerNormSpec spec, LayerNormPlan plan) =>
-        VectorPasses.EmitPerWidth(writer, width => EmitPath(writer, spec, plan, width));
+    public static void Emit(SourceWriter writer, LayerNormSpec spec, LayerNormPlan plan, TargetFeatures features) =>
+        VectorPasses.EmitPerWidth(writer, width => EmitPath(writer, spec, plan, width, features));
 
-    private static void EmitPath(SourceWriter writer, LayerNormSpec spec, LayerNormPlan plan, VectorWidth width)
+    private static void EmitPath(SourceWriter writer, LayerNormSpec spec, LayerNormPlan plan, VectorWidth width, TargetFeatures features)
     {
         ElementType element = spec.Element;
         string type = element.Keyword();
@@ -20,73 +20,75 @@ internal static class VectorLayerNormEmitter
         string suffix = width.Suffix;
         int n = plan.GroupSize;
         bool isFloat = element == ElementType.Float;
-        var passes = new VectorPasses(writer, element, width);
+        var passes = new VectorPasses(writer, element, width, features.VectorFusedMultiplyAdd);
 
         LayerNormEmitter.EmitGroupLoop(writer, spec, plan, group =>
         {
             string x(string offset) => LayerNormEmitter.At("x", offset);
             static string load(string vector, string reference, string offset) => VectorPasses.Load(vector, reference, offset);
-            string meanT = isFloat ? "muF" : "mu";
-            string rstdT = isFloat ? "invStdF" : "invStd";
+            string invStdT = isFloat ? "invStdF" : "invStd";
 
             // The broadcast of a scalar: a local for the path's own width, Create(...) for a narrower tail vector.
             string broadcast(string vector, string name, string scalar) => vector == v ? name + suffix : $"{vector}.Create({scalar})";
 
-            writer.Line($"{type} shift = x;");
-            writer.Line($"var shift{suffix} = {v}.Create(shift);");
-            writer.Line();
-            writer.Line("// Pass 1: mu, the mean of x - shift.");
+            writer.Line("// Pass 1: a first estimate of the mean, from the plain sum.");
             writer.Line("double sum = 0;");
-            passes.Sum("sum", n,
-                (vector, offset) => $"{load(vector, "x", offset)} - {broadcast(vector, "shift", "shift")}",
-                offset => $"{x(offset)} - shift");
-            writer.Line($"double mu = sum / {n};");
-            if (isFloat)
-            {
-                writer.Line("float muF = (float)mu;");
-            }
-
-            writer.Line($"var mu{suffix} = {v}.Create({meanT});");
+            passes.Sum("sum", n, (vector, offset) => load(vector, "x", offset), x);
+            writer.Line($"{type} center = ({type})(sum / {n});");
+            writer.Line($"var center{suffix} = {v}.Create(center);");
             writer.Line();
-            writer.Line("// Pass 2: the biased variance, the mean of (x - shift - mu)^2; invStd = 1 / sqrt(variance + eps).");
+            writer.Line("// Pass 2: deviations from center. Their mean is what the estimate missed (corrected two-pass:");
+            writer.Line("// exact for constant groups, no cancellation for large offsets); their squares give the variance.");
             writer.Line("double sumOfSquares = 0, deviations = 0;");
             passes.SumOfSquares("sumOfSquares", "deviations", n,
-                (vector, offset) => $"{load(vector, "x", offset)} - {broadcast(vector, "shift", "shift")} - {broadcast(vector, "mu", meanT)}",
-                offset => $"{x(offset)} - shift - {meanT}");
-            passes.EmitSquaresOverflowFallback(withDeviations: true, body =>
+                (vector, offset) => $"{load(vector, "x", offset)} - {broadcast(vector, "center", "center")}",
+                offset => $"{x(offset)} - center");
+            passes.EmitSquaresOverflowFallback(withDeviations: true, value => $"{value} - center", body =>
             {
                 using (writer.Block($"for (nuint i = 0; i < {n}; i++)"))
                 {
                     body(LayerNormEmitter.At("x", "i"));
                 }
             });
-            passes.EmitCorrectedStatistics(n, "mu" + suffix);
+            writer.Line($"double drift = deviations / {n};");
+            writer.Line("double mu = center + drift;");
+            writer.Line($"double variance = {Names.Math}.Max(0, sumOfSquares / {n} - drift * drift);");
             writer.Line($"double invStd = 1 / {Names.Math}.Sqrt(variance + {Literals.Double(spec.Epsilon)});");
+            writer.Line($"center = ({type})mu;");
+            writer.Line($"center{suffix} = {v}.Create(center);");
             if (isFloat)
             {
                 writer.Line("float invStdF = (float)invStd;");
             }
 
-            writer.Line($"var invStd{suffix} = {v}.Create({rstdT});");
+            writer.Line($"var invStd{suffix} = {v}.Create({invStdT});");
             writer.Line();
-            writer.Line($"// Pass 3: y = (x - shift - mu) * invStd{(spec.HasWeight ? " * weight" : "")}{(spec.HasBias ? " + bias" : "")}.");
+            writer.Line($"// Pass 3: y = (x - mu) * invStd{(spec.HasWeight ? " * weight" : "")}{(spec.HasBias ? " + bias" : "")}.");
             passes.ForEach(n,
                 (vector, offset) =>
                 {
-                    string value = $"({load(vector, "x", offset)} - {broadcast(vector, "shift", "shift")} - {broadcast(vector, "mu", meanT)}) * {broadcast(vector, "invStd", rstdT)}";
-                    value += spec.HasWeight ? $" * {load(vector, "weightRef", offset)}" : "";
-                    value += spec.HasBias ? $" + {load(vector, "biasRef", offset)}" : "";
+                    string value = $"({load(vector, "x", offset)} - {broadcast(vector, "center", "center")}) * {broadcast(vector, "invStd", invStdT)}";
+                    if (spec.HasWeight && spec.HasBias)
+                    {
+                        value = passes.MultiplyAdd(vector, value, load(vector, "weightRef", offset), load(vector, "biasRef", offset));
+                    }
+                    else
+                    {
+                        value += spec.HasWeight ? $" * {load(vector, "weightRef", offset)}" : "";
+                        value += spec.HasBias ? $" + {load(vector, "biasRef", offset)}" : "";
+                    }
+
                     return VectorPasses.Store(vector, value, "y", offset);
                 },
                 offset =>
                 {
-                    string value = $"({x(offset)} - shift - {meanT}) * {rstdT}";
+                    string value = $"({x(offset)} - center) * {invStdT}";
                     value += spec.HasWeight ? $" * {LayerNormEmitter.At("weightRef", offset)}" : "";
                     value += spec.HasBias ? $" + {LayerNormEmitter.At("biasRef", offset)}" : "";
                     return $"{LayerNormEmitter.At("y", offset)} = {value};";
                 });
 
-            LayerNormEmitter.EmitStatistics(writer, spec, group, "shift + mu", "invStd");
+            LayerNormEmitter.EmitStatistics(writer, spec, group, "mu", "invStd");
         });
     }
 }

@@ -7,7 +7,7 @@ namespace FixedNorm.Generator.Emitting;
 /// Writes passes over a contiguous run of elements with compile-time layout (see <see cref="SegmentLayout"/>):
 /// sums over vectors with independent accumulators, and element-wise stores.
 /// </summary>
-internal sealed class VectorPasses(SourceWriter writer, ElementType element, VectorWidth width)
+internal sealed class VectorPasses(SourceWriter writer, ElementType element, VectorWidth width, bool fusedMultiplyAdd = false)
 {
     private string T => element.Keyword();
 
@@ -38,6 +38,10 @@ internal sealed class VectorPasses(SourceWriter writer, ElementType element, Vec
     /// <summary>"Vector512.LoadUnsafe(ref x)" or "Vector512.LoadUnsafe(ref x, offset)".</summary>
     public static string Load(string vectorClass, string reference, string offset) =>
         offset == "0" ? $"{vectorClass}.LoadUnsafe(ref {reference})" : $"{vectorClass}.LoadUnsafe(ref {reference}, {offset})";
+
+    /// <summary>"a * b + c", as one fused multiply-add where the target has it.</summary>
+    public string MultiplyAdd(string vectorClass, string a, string b, string c) =>
+        fusedMultiplyAdd ? $"{vectorClass}.FusedMultiplyAdd({a}, {b}, {c})" : $"{a} * {b} + {c}";
 
     /// <summary>"Vector512.StoreUnsafe(value, ref y)" or with an offset.</summary>
     public static string Store(string vectorClass, string value, string reference, string offset) =>
@@ -83,7 +87,7 @@ internal sealed class VectorPasses(SourceWriter writer, ElementType element, Vec
     /// still give finite numbers) or the data holds NaN or Inf, redoes the sum of squares with each deviation squared
     /// in double. <paramref name="emitLoop"/> writes the loop header(s) and calls back with the element expression.
     /// </summary>
-    public void EmitSquaresOverflowFallback(bool withDeviations, Action<Action<string>> emitLoop)
+    public void EmitSquaresOverflowFallback(bool withDeviations, Func<string, string> centered, Action<Action<string>> emitLoop)
     {
         if (element != ElementType.Float)
         {
@@ -96,7 +100,7 @@ internal sealed class VectorPasses(SourceWriter writer, ElementType element, Vec
             writer.Line(withDeviations ? "sumOfSquares = 0; deviations = 0;" : "sumOfSquares = 0;");
             emitLoop(value =>
             {
-                writer.Line($"double d = (double)({value} - shift - muF);");
+                writer.Line($"double d = (double)({centered(value)});");
                 writer.Line("sumOfSquares += d * d;");
                 if (withDeviations)
                 {
@@ -104,26 +108,6 @@ internal sealed class VectorPasses(SourceWriter writer, ElementType element, Vec
                 }
             });
         }
-    }
-
-    /// <summary>
-    /// After <see cref="SumOfSquares"/> into <c>sumOfSquares</c> and <c>deviations</c> around <c>mu</c>: folds the mean
-    /// deviation (the rounding pass 1 left in mu) into mu and its broadcast, and declares the biased <c>variance</c>.
-    /// </summary>
-    public void EmitCorrectedStatistics(int count, string muVector)
-    {
-        // Pass 2 centered on the mu it used (muF for float kernels): its mean deviation is what rounding left there.
-        bool isFloat = element == ElementType.Float;
-        writer.Line("// Corrected two-pass: the mean deviation is what rounding left in mu; fold it in.");
-        writer.Line($"double drift = deviations / {count};");
-        writer.Line(isFloat ? "mu = muF + drift;" : "mu += drift;");
-        writer.Line($"double variance = {Names.Math}.Max(0, sumOfSquares / {count} - drift * drift);");
-        if (isFloat)
-        {
-            writer.Line("muF = (float)mu;");
-        }
-
-        writer.Line($"{muVector} = {width.Class}.Create({(isFloat ? "muF" : "mu")});");
     }
 
     private void SumChunks(int length, Action<SegmentLayout, string?> sumSegment)
@@ -184,7 +168,9 @@ internal sealed class VectorPasses(SourceWriter writer, ElementType element, Vec
                     break;
                 default:
                     writer.Line($"var {temp} = {term};");
-                    writer.Line($"{accumulator} += {temp} * {temp};");
+                    writer.Line(fusedMultiplyAdd
+                        ? $"{accumulator} = {width.Class}.FusedMultiplyAdd({temp}, {temp}, {accumulator});"
+                        : $"{accumulator} += {temp} * {temp};");
                     if (mode == SumMode.SquaresAndDeviations)
                     {
                         writer.Line($"{other} += {temp};");
