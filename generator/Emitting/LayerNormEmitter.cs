@@ -16,6 +16,8 @@ internal static class LayerNormEmitter
         writer.Line("// Two passes, never E[x^2] - E[x]^2: exact for constant groups, no cancellation for large offsets.");
         writer.Line(plan.Strategy == GroupStrategy.Scalar
             ? "// Plan: straight-line scalar code per group, statistics in double around the group's first element."
+            : plan.Strategy == GroupStrategy.Transposed
+            ? $"// Plan: {Transpose.Lanes(spec.Element)} groups at a time as the lanes of one Vector256 per column (a transpose in registers), around each group's first element."
             : $"// Plan: vector passes per group ({string.Join(" / ", VectorWidth.All.Select(w => "Vector" + w.Bits))} by hardware), sums in chunks of {Limits.SumChunk} added into a double.");
 
         var spans = new List<SpanParameter>
@@ -52,6 +54,10 @@ internal static class LayerNormEmitter
         {
             ScalarLayerNormEmitter.Emit(writer, spec, plan);
         }
+        else if (plan.Strategy == GroupStrategy.Transposed)
+        {
+            TransposedLayerNormEmitter.Emit(writer, spec, plan, features);
+        }
         else
         {
             VectorLayerNormEmitter.Emit(writer, spec, plan, features);
@@ -63,12 +69,13 @@ internal static class LayerNormEmitter
         offset == "0" ? reference : $"{Names.Unsafe}.Add(ref {reference}, {offset})";
 
     /// <summary>Writes "for (int g = 0; g &lt; groups; g++)" with refs x and y to the group, or a block for one group.</summary>
-    public static void EmitGroupLoop(SourceWriter writer, LayerNormSpec spec, LayerNormPlan plan, Action<string> emitGroup)
+    public static void EmitGroupLoop(SourceWriter writer, LayerNormSpec spec, LayerNormPlan plan, Action<string> emitGroup, int firstGroup = 0, int? groupCount = null)
     {
         string type = spec.Element.Keyword();
-        if (plan.UnrollGroups)
+        int count = groupCount ?? plan.Groups;
+        if (plan.UnrollGroups || count < Limits.UnrolledRemainderGroupsMax)
         {
-            for (int g = 0; g < plan.Groups; g++)
+            for (int g = firstGroup; g < firstGroup + count; g++)
             {
                 writer.Line();
                 int start = g * plan.GroupSize;
@@ -83,7 +90,7 @@ internal static class LayerNormEmitter
             return;
         }
 
-        using (writer.Block($"for (int g = 0; g < {plan.Groups}; g++)"))
+        using (writer.Block($"for (int g = {firstGroup}; g < {firstGroup + count}; g++)"))
         {
             writer.Line($"ref {type} x = ref {At("inputRef", $"g * {plan.GroupSize}")};");
             writer.Line($"ref {type} y = ref {At("outputRef", $"g * {plan.GroupSize}")};");

@@ -6,7 +6,7 @@ namespace FixedNorm.Generator.Emitting;
 /// <summary>Small groups: every element in a local, statistics in double, no loop inside a group.</summary>
 internal static class ScalarLayerNormEmitter
 {
-    public static void Emit(SourceWriter writer, LayerNormSpec spec, LayerNormPlan plan)
+    public static void Emit(SourceWriter writer, LayerNormSpec spec, LayerNormPlan plan, int firstGroup = 0, int? groupCount = null)
     {
         int n = plan.GroupSize;
         if (spec.HasWeight || spec.HasBias)
@@ -60,6 +60,6 @@ internal static class ScalarLayerNormEmitter
             }
 
             LayerNormEmitter.EmitStatistics(writer, spec, group, "shift + mu", "invStd");
-        });
+        }, firstGroup, groupCount);
     }
 }

@@ -10,6 +10,9 @@ internal enum GroupStrategy
 
     /// <summary>Vector passes over the group, one code path per hardware vector width.</summary>
     Vector,
+
+    /// <summary>Small groups, a Vector256's worth at a time: transposed so each lane holds one group.</summary>
+    Transposed,
 }
 
 /// <summary>
@@ -37,6 +40,8 @@ internal sealed record LayerNormPlan(int Groups, int GroupSize, GroupStrategy St
 
         bool scalar = (long)groupSize * spec.Element.Size() <= Limits.ScalarGroupMaxBytes;
         bool unroll = scalar && (long)groups * groupSize <= Limits.UnrolledElementsMax;
-        return new LayerNormPlan(groups, groupSize, scalar ? GroupStrategy.Scalar : GroupStrategy.Vector, unroll || groups == 1);
+        bool transposed = scalar && groupSize <= Limits.TransposeMaxColumns && groups >= 32 / spec.Element.Size();
+        GroupStrategy strategy = transposed ? GroupStrategy.Transposed : scalar ? GroupStrategy.Scalar : GroupStrategy.Vector;
+        return new LayerNormPlan(groups, groupSize, strategy, unroll || groups == 1);
     }
 }

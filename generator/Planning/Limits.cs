@@ -24,6 +24,15 @@ internal static class Limits
     /// </summary>
     public const int RowChunk = 64;
 
+    /// <summary>
+    /// Groups of at most this many elements are transposed in registers (a Vector256 per column, a group per lane)
+    /// when there are enough groups to fill the lanes; the transpose costs about columns^2 shuffles.
+    /// </summary>
+    public const int TransposeMaxColumns = 8;
+
+    /// <summary>Groups left over after the transposed blocks (fewer than the lanes) are written out one by one.</summary>
+    public const int UnrolledRemainderGroupsMax = 16;
+
     /// <summary>Independent vector accumulators (and vectors per loop iteration).</summary>
     public const int Accumulators = 4;
 
