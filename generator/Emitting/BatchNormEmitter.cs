@@ -30,6 +30,7 @@ internal static class BatchNormEmitter
 
         writer.Line("// Plan: " + plan.Strategy switch
         {
+            ChannelStrategy.Unrolled when TransposedBatchNormEmitter.Applies(spec, plan) => "the batch as the lanes of one Vector256 per channel (a transpose in registers), statistics in double.",
             ChannelStrategy.Unrolled => "straight-line code per channel, statistics in double.",
             ChannelStrategy.Runs => $"per channel, vector passes over its {plan.Outer} contiguous run(s) of {plan.Inner} values.",
             ChannelStrategy.Blocks => $"vectors across contiguous channels, {plan.Outer} rows streamed in order, sums widened to double every {Limits.RowChunk} rows.",
@@ -60,6 +61,9 @@ internal static class BatchNormEmitter
 
         switch (plan.Strategy)
         {
+            case ChannelStrategy.Unrolled when TransposedBatchNormEmitter.Applies(spec, plan):
+                TransposedBatchNormEmitter.Emit(writer, spec, plan, features);
+                break;
             case ChannelStrategy.Unrolled:
                 ScalarBatchNormEmitter.EmitUnrolled(writer, spec, plan);
                 break;

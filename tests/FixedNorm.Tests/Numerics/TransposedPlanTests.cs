@@ -1,0 +1,105 @@
+using FixedNorm.Tests.Infrastructure;
+
+namespace FixedNorm.Tests.Numerics;
+
+/// <summary>
+/// The transposed plans (a Vector256 of groups or batch rows at a time) against the float64 reference, over shapes
+/// that take them: full blocks, leftover groups, one column, float and double, affine or not, in place.
+/// </summary>
+public sealed class TransposedPlanTests
+{
+    private static readonly (string Name, string Attribute, string Type, int[] Shape, bool Affine)[] LayerNorms =
+    [
+        ("L8x3", "[LayerNorm(8, 3)]", "float", [8, 3], false),
+        ("L19x5", "[LayerNorm(19, 5, Epsilon = 1e-3)]", "float", [19, 5], true),
+        ("L64x8", "[LayerNorm(64, 8)]", "float", [64, 8], true),
+        ("L9x1", "[LayerNorm(9, 1)]", "float", [9, 1], true),
+        ("L4x7d", "[LayerNorm(4, 7)]", "double", [4, 7], true),
+        ("L10x2x3d", "[LayerNorm(10, 2, 3, Axis = 1)]", "double", [10, 2, 3], false),
+    ];
+
+    private static readonly (string Name, string Attribute, string Type, int[] Shape, bool Affine, bool Training)[] BatchNorms =
+    [
+        ("B8x3", "[BatchNorm(8, 3)]", "float", [8, 3], false, true),
+        ("B8x5", "[BatchNorm(8, 5, Momentum = 0.3)]", "float", [8, 5], true, true),
+        ("B8x5i", "[BatchNorm(8, 5, Mode = BatchNormMode.Inference)]", "float", [8, 5], true, false),
+        ("B4x7d", "[BatchNorm(4, 7, RunningVariance = BatchNormRunningVariance.Population)]", "double", [4, 7], true, true),
+        ("B8x1", "[BatchNorm(8, 1)]", "float", [8, 1], true, true),
+    ];
+
+    private static readonly Lazy<CompiledKernels> Kernels = new(() => CompiledKernels.Compile(
+        LayerNorms.Select(k => new KernelDeclaration(k.Name, k.Attribute, k.Type,
+                k.Affine ? ["input", "weight", "bias", "output", "mean", "rstd"] : ["input", "output", "mean", "rstd"]))
+            .Concat(BatchNorms.Select(k => new KernelDeclaration(k.Name, k.Attribute, k.Type,
+                k.Training ? ["input", .. k.Affine ? new[] { "weight", "bias" } : [], "runningMean", "runningVar", "output"]
+                           : ["input", "weight", "bias", "runningMean", "runningVar", "output"],
+                k.Training ? null : ["runningMean", "runningVar"])))));
+
+    public static TheoryData<int> LayerNormIndices() => new(Enumerable.Range(0, LayerNorms.Length));
+
+    public static TheoryData<int> BatchNormIndices() => new(Enumerable.Range(0, BatchNorms.Length));
+
+    [Fact]
+    public void TheseShapesTakeTheTransposedPlans()
+    {
+        Assert.Equal(LayerNorms.Length, Kernels.Value.GeneratedSources.Count(s => s.Contains("// Plan: 8 groups at a time", StringComparison.Ordinal) || s.Contains("// Plan: 4 groups at a time", StringComparison.Ordinal)));
+        Assert.Equal(BatchNorms.Length, Kernels.Value.GeneratedSources.Count(s => s.Contains("the batch as the lanes of one Vector256", StringComparison.Ordinal)));
+    }
+
+    [Theory]
+    [MemberData(nameof(LayerNormIndices))]
+    public void LayerNormMatchesTheReference(int index)
+    {
+        (string name, _, string t, int[] shape, bool affine) = LayerNorms[index];
+        var random = new Random(index);
+        (int groups, int size) = Reference.Split(shape, index == 5 ? 1 : -1);
+        double[] x = Arrays.ToDouble(Arrays.Of(t, Enumerable.Range(0, groups * size).Select(i => i % 11 == 0 ? 2.5 : random.NextDouble() * 4 - 2)));
+        for (int i = 0; i < size; i++)
+        {
+            x[i] = 1.25; // a constant group: exactly bias
+        }
+
+        double[] w = Arrays.ToDouble(Arrays.Of(t, Enumerable.Range(0, size).Select(_ => 1 + (0.2 * random.NextDouble()))));
+        double[] b = Arrays.ToDouble(Arrays.Of(t, Enumerable.Range(0, size).Select(_ => random.NextDouble() - 0.5)));
+        var expected = Reference.LayerNorm(x, groups, size, index == 1 ? 1e-3 : 1e-5, affine ? w : null, affine ? b : null);
+        Array data = Arrays.Of(t, x);
+        Array mean = Arrays.Zeros(t, groups), rstd = Arrays.Zeros(t, groups);
+        Kernels.Value.Run(name, affine ? [data, Arrays.Of(t, w), Arrays.Of(t, b), data, mean, rstd] : [data, data, mean, rstd]); // in place
+
+        double tolerance = t == "float" ? 2e-6 : 1e-12;
+        double[] output = Arrays.ToDouble(data);
+        Assert.InRange(Reference.MaxAbsDifference(expected.Output, output), 0, tolerance);
+        Assert.InRange(Reference.MaxAbsDifference(expected.Mean, Arrays.ToDouble(mean)), 0, tolerance);
+        for (int i = 0; i < size; i++)
+        {
+            Assert.Equal(affine ? b[i] : 0, output[i]);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(BatchNormIndices))]
+    public void BatchNormMatchesTheReference(int index)
+    {
+        (string name, _, string t, int[] shape, bool affine, bool training) = BatchNorms[index];
+        var random = new Random(100 + index);
+        BatchNormLayout layout = BatchNormLayout.Of(shape, 1);
+        int total = shape[0] * shape[1];
+        double[] x = Arrays.ToDouble(Arrays.Of(t, Enumerable.Range(0, total).Select(_ => (random.NextDouble() * 4) - 1)));
+        double[] w = Arrays.ToDouble(Arrays.Of(t, Enumerable.Range(0, layout.Channels).Select(_ => 1 + (0.2 * random.NextDouble()))));
+        double[] b = Arrays.ToDouble(Arrays.Of(t, Enumerable.Range(0, layout.Channels).Select(_ => random.NextDouble() - 0.5)));
+        double[] runningMean = Arrays.ToDouble(Arrays.Of(t, Enumerable.Range(0, layout.Channels).Select(_ => random.NextDouble())));
+        double[] runningVar = Arrays.ToDouble(Arrays.Of(t, Enumerable.Range(0, layout.Channels).Select(_ => 0.5 + random.NextDouble())));
+        Array rm = Arrays.Of(t, runningMean), rv = Arrays.Of(t, runningVar), output = Arrays.Zeros(t, total);
+        double momentum = index == 1 ? 0.3 : 0.1;
+        double[] expected = training
+            ? BatchNormReference.Training(x, layout, 1e-5, momentum, affine ? w : null, affine ? b : null, runningMean, runningVar, unbiased: index != 3).Output
+            : BatchNormReference.Inference(x, layout, 1e-5, w, b, runningMean, runningVar);
+        Array[] parameters = affine ? [Arrays.Of(t, w), Arrays.Of(t, b)] : [];
+        Kernels.Value.Run(name, [Arrays.Of(t, x), .. parameters, rm, rv, output]);
+
+        double tolerance = t == "float" ? 2e-6 : 1e-12;
+        Assert.InRange(Reference.MaxAbsDifference(expected, Arrays.ToDouble(output)), 0, tolerance);
+        Assert.InRange(Reference.MaxAbsDifference(runningMean, Arrays.ToDouble(rm)), 0, tolerance);
+        Assert.InRange(Reference.MaxAbsDifference(runningVar, Arrays.ToDouble(rv)), 0, tolerance);
+    }
+}
