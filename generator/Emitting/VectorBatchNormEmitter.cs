@@ -10,6 +10,12 @@ internal static class VectorBatchNormEmitter
     public static void EmitRuns(SourceWriter writer, BatchNormSpec spec, BatchNormPlan plan, TargetFeatures features) =>
         VectorPasses.EmitPerWidth(writer, width =>
         {
+            if (!spec.Training && plan.Channels > 1 && plan.Outer > 1 && plan.Channels <= Limits.StackChannelsMax)
+            {
+                EmitInferenceRunsInOrder(writer, spec, plan, width, features);
+                return;
+            }
+
             if (plan.Channels == 1)
             {
                 using (writer.Block("// Channel 0"))
@@ -31,6 +37,12 @@ internal static class VectorBatchNormEmitter
         VectorPasses.EmitPerWidth(writer, width =>
         {
             SegmentLayout layout = SegmentLayout.Create(0, plan.Channels, width, spec.Element, unroll: 1);
+            if (!spec.Training && layout.LoopIterations + layout.After.Count(p => p.Width is not null) <= Limits.RowOrderBlocksMax)
+            {
+                EmitInferenceRows(writer, spec, plan, layout, features);
+                return;
+            }
+
             if (layout.LoopIterations > 1)
             {
                 using (writer.Block($"for (nuint cb = 0; cb < {layout.LoopEnd}; cb += {layout.Lanes})"))
@@ -65,6 +77,110 @@ internal static class VectorBatchNormEmitter
                 }
             }
         });
+
+    /// <summary>
+    /// Inference across channels in memory order: each block's center, scale and bias are set up once in registers,
+    /// then one pass over the rows normalizes every block of a row before the next row (reads and writes stream).
+    /// </summary>
+    private static void EmitInferenceRows(SourceWriter writer, BatchNormSpec spec, BatchNormPlan plan, SegmentLayout layout, TargetFeatures features)
+    {
+        ElementType element = spec.Element;
+        string type = element.Keyword();
+        bool isFloat = element == ElementType.Float;
+        var blocks = Enumerable.Range(0, layout.LoopIterations).Select(k => new Piece(k * layout.Lanes, layout.Width))
+            .Concat(layout.After.Where(p => p.Width is not null))
+            .ToList();
+        writer.Line("// Each block of channels: center, scale = weight / sqrt(runningVar + eps) and bias, in registers.");
+        for (int k = 0; k < blocks.Count; k++)
+        {
+            string v = blocks[k].Width!.Class;
+            string offset = Literals.Int(blocks[k].Offset);
+            writer.Line($"var center{k} = {VectorPasses.Load(v, "runningMeanRef", offset)};");
+            string eps = $"{v}.Create({Literals.Double(spec.Epsilon)})";
+            string gamma(string half) => spec.HasWeight ? $" * {v}.Widen{half}({VectorPasses.Load(v, "weightRef", offset)})" : "";
+            if (isFloat)
+            {
+                writer.Line($"var variance{k} = {VectorPasses.Load(v, "runningVarRef", offset)};");
+                writer.Line($"var scale{k} = {v}.Narrow({v}.Create(1.0) / {v}.Sqrt({v}.WidenLower(variance{k}) + {eps}){gamma("Lower")}, {v}.Create(1.0) / {v}.Sqrt({v}.WidenUpper(variance{k}) + {eps}){gamma("Upper")});");
+            }
+            else
+            {
+                string weight = spec.HasWeight ? $" * {VectorPasses.Load(v, "weightRef", offset)}" : "";
+                writer.Line($"var scale{k} = {v}.Create(1.0) / {v}.Sqrt({VectorPasses.Load(v, "runningVarRef", offset)} + {eps}){weight};");
+            }
+
+            writer.Line(spec.HasBias ? $"var b{k} = {VectorPasses.Load(v, "biasRef", offset)};" : $"var b{k} = {v}<{type}>.Zero;");
+        }
+
+        writer.Line("// y = (x - center) * scale + b, row by row, every block of a row in turn.");
+        using (writer.Block($"for (nuint row = 0; row < {(long)plan.Outer * plan.Channels}; row += {plan.Channels})"))
+        {
+            writer.Line($"ref {type} x = ref {LayerNormEmitter.At("inputRef", "row")};");
+            writer.Line($"ref {type} y = ref {LayerNormEmitter.At("outputRef", "row")};");
+            for (int k = 0; k < blocks.Count; k++)
+            {
+                string v = blocks[k].Width!.Class;
+                string offset = Literals.Int(blocks[k].Offset);
+                string centered = $"{VectorPasses.Load(v, "x", offset)} - center{k}";
+                string value = features.VectorFusedMultiplyAdd ? $"{v}.FusedMultiplyAdd({centered}, scale{k}, b{k})" : $"({centered}) * scale{k} + b{k}";
+                writer.Line(VectorPasses.Store(v, value, "y", offset));
+            }
+        }
+
+        foreach (Piece piece in layout.After.Where(p => p.Width is null))
+        {
+            using (writer.Block($"// Channel {piece.Offset}"))
+            {
+                ScalarBatchNormEmitter.EmitChannel(writer, spec, plan, Literals.Int(piece.Offset));
+            }
+        }
+    }
+
+    /// <summary>
+    /// Inference over (N, C, L...) in memory order: each channel's center, scale and bias are computed once into
+    /// stack buffers, then the runs are normalized in the order they lie in memory (reads and writes stream).
+    /// </summary>
+    private static void EmitInferenceRunsInOrder(SourceWriter writer, BatchNormSpec spec, BatchNormPlan plan, VectorWidth width, TargetFeatures features)
+    {
+        string type = spec.Element.Keyword();
+        string v = width.Class;
+        int channels = plan.Channels;
+        var passes = new VectorPasses(writer, spec.Element, width, features.VectorFusedMultiplyAdd);
+        writer.Line("// Each channel's center, scale = weight / sqrt(runningVar + eps) and bias, once.");
+        writer.Line($"global::System.Span<{type}> centers = stackalloc {type}[{channels}];");
+        writer.Line($"global::System.Span<{type}> scales = stackalloc {type}[{channels}];");
+        writer.Line($"global::System.Span<{type}> biases = stackalloc {type}[{channels}];");
+        writer.Line($"ref {type} centerRef = ref {Names.MemoryMarshal}.GetReference(centers);");
+        writer.Line($"ref {type} scaleRef = ref {Names.MemoryMarshal}.GetReference(scales);");
+        writer.Line($"ref {type} biasesRef = ref {Names.MemoryMarshal}.GetReference(biases);");
+        using (writer.Block($"for (int c = 0; c < {channels}; c++)"))
+        {
+            BatchNormEmitter.EmitInferenceStatistics(writer, spec, "c");
+            writer.Line($"{LayerNormEmitter.At("centerRef", "c")} = ({type})center;");
+            writer.Line($"{LayerNormEmitter.At("scaleRef", "c")} = ({type})scale;");
+            writer.Line($"{LayerNormEmitter.At("biasesRef", "c")} = ({type})b;");
+        }
+
+        writer.Line("// y = (x - center) * scale + b, run by run in memory order.");
+        using (writer.Block($"for (nuint o = 0; o < {(long)plan.Outer * plan.RunStride}; o += {plan.RunStride})"))
+        using (writer.Block($"for (int c = 0; c < {channels}; c++)"))
+        {
+            writer.Line($"ref {type} x = ref {LayerNormEmitter.At("inputRef", $"o + (nuint)(c * {plan.Inner})")};");
+            writer.Line($"ref {type} y = ref {LayerNormEmitter.At("outputRef", $"o + (nuint)(c * {plan.Inner})")};");
+            writer.Line($"{type} centerT = {LayerNormEmitter.At("centerRef", "c")};");
+            writer.Line($"{type} scaleT = {LayerNormEmitter.At("scaleRef", "c")};");
+            writer.Line($"{type} bT = {LayerNormEmitter.At("biasesRef", "c")};");
+            writer.Line($"var center{width.Suffix} = {v}.Create(centerT);");
+            writer.Line($"var scale{width.Suffix} = {v}.Create(scaleT);");
+            writer.Line($"var b{width.Suffix} = {v}.Create(bT);");
+            string broadcast(string vector, string name, string scalar) => vector == v ? name + width.Suffix : $"{vector}.Create({scalar})";
+            passes.ForEach(plan.Inner,
+                (vector, offset) => VectorPasses.Store(vector,
+                    passes.MultiplyAdd(vector, $"({VectorPasses.Load(vector, "x", offset)} - {broadcast(vector, "center", "centerT")})", broadcast(vector, "scale", "scaleT"), broadcast(vector, "b", "bT")),
+                    "y", offset),
+                offset => $"{LayerNormEmitter.At("y", offset)} = ({LayerNormEmitter.At("x", offset)} - centerT) * scaleT + bT;");
+        }
+    }
 
     private static void EmitRunsChannel(SourceWriter writer, BatchNormSpec spec, BatchNormPlan plan, VectorWidth width, string channel, TargetFeatures features)
     {

@@ -33,6 +33,15 @@ internal static class Limits
     /// <summary>Groups left over after the transposed blocks (fewer than the lanes) are written out one by one.</summary>
     public const int UnrolledRemainderGroupsMax = 16;
 
+    /// <summary>
+    /// Channels-last inference streams rows in memory order with every block of channels in registers, up to this many
+    /// blocks (128 float channels in 512-bit vectors); wider rows go block by block.
+    /// </summary>
+    public const int RowOrderBlocksMax = 8;
+
+    /// <summary>Per-channel constants go in stack buffers (3 x this many elements at most) for in-order inference.</summary>
+    public const int StackChannelsMax = 1024;
+
     /// <summary>Independent vector accumulators (and vectors per loop iteration).</summary>
     public const int Accumulators = 4;
 

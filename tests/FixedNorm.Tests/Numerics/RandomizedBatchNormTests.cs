@@ -25,6 +25,8 @@ public sealed class RandomizedBatchNormTests
     [InlineData("// Plan: vectors across contiguous channels")]
     [InlineData("// Plan: per channel, scalar loops")]
     [InlineData("for (nuint chunk = 0;")]
+    [InlineData("row by row, every block of a row in turn")]
+    [InlineData("run by run in memory order")]
     public void TheRandomShapesCoverEveryPlan(string plan) =>
         Assert.Contains(Suite.Value.Compiled.GeneratedSources, source => source.Contains(plan, StringComparison.Ordinal));
 
