@@ -88,28 +88,37 @@ internal static class BatchNormEmitter
         string cast = Cast(spec);
         writer.Line($"double variance = sumOfSquares / {plan.Count};");
         writer.Line($"double invStd = 1 / {Names.Math}.Sqrt(variance + {Literals.Double(spec.Epsilon)});");
+        string unbiased = $"sumOfSquares / {plan.Count - 1}";
+        EmitStoredStatistics(writer, spec, channel, "(shift + mu)", spec.UnbiasedRunningVariance ? unbiased : "variance", "invStd");
+        EmitScaleAndBias(writer, spec, channel, "invStd");
+    }
+
+    /// <summary>
+    /// Writes a channel's statistics where the method asked for them: the running mean and variance updated with the
+    /// momentum (from the batch's mean and the variance to fold in), and the batch mean and invStd saved.
+    /// </summary>
+    public static void EmitStoredStatistics(SourceWriter writer, BatchNormSpec spec, string channel, string batchMean, string foldedVariance, string invStd)
+    {
+        string cast = Cast(spec);
         if (spec.HasRunningStatistics)
         {
             string keep = Literals.Double(1 - spec.Momentum);
             string m = Literals.Double(spec.Momentum);
             string runningMean = LayerNormEmitter.At("runningMeanRef", channel);
             string runningVar = LayerNormEmitter.At("runningVarRef", channel);
-            string batchVariance = spec.UnbiasedRunningVariance ? $"sumOfSquares / {plan.Count - 1}" : "variance";
-            writer.Line($"{runningMean} = {cast}({keep} * {runningMean} + {m} * (shift + mu));");
-            writer.Line($"{runningVar} = {cast}({keep} * {runningVar} + {m} * {batchVariance});");
+            writer.Line($"{runningMean} = {cast}({keep} * {runningMean} + {m} * {batchMean});");
+            writer.Line($"{runningVar} = {cast}({keep} * {runningVar} + {m} * {foldedVariance});");
         }
 
         if (spec.HasMean)
         {
-            writer.Line($"{LayerNormEmitter.At("meanRef", channel)} = {cast}(shift + mu);");
+            writer.Line($"{LayerNormEmitter.At("meanRef", channel)} = {cast}{batchMean};");
         }
 
         if (spec.HasRstd)
         {
-            writer.Line($"{LayerNormEmitter.At("rstdRef", channel)} = {cast}invStd;");
+            writer.Line($"{LayerNormEmitter.At("rstdRef", channel)} = {cast}{invStd};");
         }
-
-        EmitScaleAndBias(writer, spec, channel, "invStd");
     }
 
     /// <summary>From the running statistics: <c>center</c>, <c>scale</c> and <c>b</c> for the store.</summary>

@@ -21,7 +21,6 @@ internal static class TransposedBatchNormEmitter
         string type = element.Keyword();
         bool isFloat = element == ElementType.Float;
         int lanes = plan.Outer;
-        string cast = BatchNormEmitter.Cast(spec);
         string sum(string vector) => isFloat ? $"{V}.Sum({V}.WidenLower({vector}) + {V}.WidenUpper({vector}))" : $"{V}.Sum({vector})";
 
         writer.Line();
@@ -42,28 +41,8 @@ internal static class TransposedBatchNormEmitter
                     writer.Line($"var d{j} = c{j} - {V}.Create(({type})mean{j});");
                     writer.Line($"double variance{j} = {sum($"d{j} * d{j}")} / {lanes};");
                     writer.Line($"double invStd{j} = 1 / {Names.Math}.Sqrt(variance{j} + {Literals.Double(spec.Epsilon)});");
-                    if (spec.HasRunningStatistics)
-                    {
-                        string keep = Literals.Double(1 - spec.Momentum);
-                        string m = Literals.Double(spec.Momentum);
-                        string runningMean = LayerNormEmitter.At("runningMeanRef", channel);
-                        string runningVar = LayerNormEmitter.At("runningVarRef", channel);
-                        string batchVariance = spec.UnbiasedRunningVariance
-                            ? $"variance{j} * {Literals.Double((double)lanes / (lanes - 1))}"
-                            : $"variance{j}";
-                        writer.Line($"{runningMean} = {cast}({keep} * {runningMean} + {m} * mean{j});");
-                        writer.Line($"{runningVar} = {cast}({keep} * {runningVar} + {m} * {batchVariance});");
-                    }
-
-                    if (spec.HasMean)
-                    {
-                        writer.Line($"{LayerNormEmitter.At("meanRef", channel)} = {cast}mean{j};");
-                    }
-
-                    if (spec.HasRstd)
-                    {
-                        writer.Line($"{LayerNormEmitter.At("rstdRef", channel)} = {cast}invStd{j};");
-                    }
+                    string folded = spec.UnbiasedRunningVariance ? $"variance{j} * {Literals.Double((double)lanes / (lanes - 1))}" : $"variance{j}";
+                    BatchNormEmitter.EmitStoredStatistics(writer, spec, channel, $"mean{j}", folded, $"invStd{j}");
                 }
                 else
                 {
