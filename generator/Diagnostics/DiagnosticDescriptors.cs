@@ -9,7 +9,7 @@ namespace FixedNorm.Generator.Diagnostics;
 internal static class DiagnosticDescriptors
 {
     private const string Category = "FixedNorm";
-    private const string HelpBase = "https://github.com/fixednorm/fixednorm/blob/main/docs/diagnostics.md#";
+    private const string HelpBase = "https://github.com/fixednorm/FixedNorm/blob/main/docs/diagnostics.md#";
 
     public static readonly DiagnosticDescriptor ShapeEmpty = Error(
         "FN0001",
