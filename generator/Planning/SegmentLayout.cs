@@ -12,8 +12,9 @@ internal sealed record Piece(int Offset, VectorWidth? Width);
 /// </summary>
 internal sealed class SegmentLayout
 {
-    private SegmentLayout(int start, int length, int lanes, int unroll, List<Piece> after)
+    private SegmentLayout(int start, int length, VectorWidth width, int lanes, int unroll, List<Piece> after)
     {
+        Width = width;
         Start = start;
         Length = length;
         Lanes = lanes;
@@ -44,7 +45,8 @@ internal sealed class SegmentLayout
     /// <summary>How many full vectors the widest piece count uses (for naming accumulators).</summary>
     public int FullVectorCount => (LoopIterations > 0 ? Unroll : 0) + After.Count(p => p.Width?.Bits == Width.Bits);
 
-    public VectorWidth Width { get; private set; } = VectorWidth.V128;
+    /// <summary>The width of the full vectors.</summary>
+    public VectorWidth Width { get; }
 
     public static SegmentLayout Create(int start, int length, VectorWidth width, ElementType element, int unroll = Limits.Accumulators)
     {
@@ -73,6 +75,6 @@ internal sealed class SegmentLayout
             after.Add(new Piece(offset, null));
         }
 
-        return new SegmentLayout(start, length, lanes, unroll, after) { Width = width };
+        return new SegmentLayout(start, length, width, lanes, unroll, after);
     }
 }
