@@ -13,7 +13,9 @@ internal static class LayerNormEmitter
         string shape = string.Join(", ", spec.Shape);
         writer.Line($"// LayerNorm of a [{shape}] {type} tensor over axes [{spec.Axis}, {spec.Shape.Count}): {plan.Groups} group(s) of {plan.GroupSize} contiguous elements.");
         writer.Line($"// y = (x - mean) / sqrt(var + eps){(spec.HasWeight ? " * weight" : "")}{(spec.HasBias ? " + bias" : "")}, biased variance, eps = {Literals.Double(spec.Epsilon)}.");
-        writer.Line("// Two passes, never E[x^2] - E[x]^2: exact for constant groups, no cancellation for large offsets.");
+        writer.Line(plan.Strategy == GroupStrategy.Vector
+            ? "// Never E[x^2] - E[x]^2: sums of deviations from the group's first element, again around the mean if that element is an outlier."
+            : "// Two passes, never E[x^2] - E[x]^2: exact for constant groups, no cancellation for large offsets.");
         writer.Line(plan.Strategy == GroupStrategy.Scalar
             ? "// Plan: straight-line scalar code per group, statistics in double around the group's first element."
             : plan.Strategy == GroupStrategy.Transposed

@@ -4,8 +4,8 @@ using FixedNorm.Generator.Planning;
 namespace FixedNorm.Generator.Emitting;
 
 /// <summary>
-/// Larger groups: three passes per group (sum, sum of squares, store), each over vectors of the widest
-/// accelerated width. One code path per width; the JIT keeps only the one the CPU runs.
+/// Larger groups: two passes per group (deviations from the first element and their squares; store), each over
+/// vectors of the widest accelerated width, and a third only for groups whose first element lies far from the mean. One code path per width; the JIT keeps only the one the CPU runs.
 /// </summary>
 internal static class VectorLayerNormEmitter
 {
@@ -31,28 +31,38 @@ internal static class VectorLayerNormEmitter
             // The broadcast of a scalar: a local for the path's own width, Create(...) for a narrower tail vector.
             string broadcast(string vector, string name, string scalar) => vector == v ? name + suffix : $"{vector}.Create({scalar})";
 
-            writer.Line("// Pass 1: a first estimate of the mean, from the plain sum.");
-            writer.Line("double sum = 0;");
-            passes.Sum("sum", n, (vector, offset) => load(vector, "x", offset), x);
-            writer.Line($"{type} center = ({type})(sum / {n});");
+            writer.Line("// Pass 1: deviations from the group's first element, their sum and their squares, in one pass. Shifting by");
+            writer.Line("// an element of the group keeps large offsets from cancelling and makes constant groups exact.");
+            writer.Line($"{type} center = x;");
             writer.Line($"var center{suffix} = {v}.Create(center);");
-            writer.Line();
-            writer.Line("// Pass 2: deviations from center. Their mean is what the estimate missed (corrected two-pass:");
-            writer.Line("// exact for constant groups, no cancellation for large offsets); their squares give the variance.");
-            writer.Line("double sumOfSquares = 0, deviations = 0;");
-            passes.SumOfSquares("sumOfSquares", "deviations", n,
-                (vector, offset) => $"{load(vector, "x", offset)} - {broadcast(vector, "center", "center")}",
-                offset => $"{x(offset)} - center");
-            passes.EmitSquaresOverflowFallback(withDeviations: true, value => $"{value} - center", body =>
+            writer.Line("double sumOfSquares, deviations, drift, variance;");
+            using (writer.Block("for (int attempt = 0; ; attempt++)"))
             {
-                using (writer.Block($"for (nuint i = 0; i < {n}; i++)"))
+                writer.Line("sumOfSquares = 0; deviations = 0;");
+                passes.SumOfSquares("sumOfSquares", "deviations", n,
+                    (vector, offset) => $"{load(vector, "x", offset)} - {broadcast(vector, "center", "center")}",
+                    offset => $"{x(offset)} - center");
+                passes.EmitSquaresOverflowFallback(withDeviations: true, value => $"{value} - center", body =>
                 {
-                    body(LayerNormEmitter.At("x", "i"));
+                    using (writer.Block($"for (nuint i = 0; i < {n}; i++)"))
+                    {
+                        body(LayerNormEmitter.At("x", "i"));
+                    }
+                });
+                writer.Line($"drift = deviations / {n};");
+                writer.Line($"variance = {Names.Math}.Max(0, sumOfSquares / {n} - drift * drift);");
+                writer.Line($"// Most groups stop here. If the first element lies more than {Limits.ShiftDeviationsMax} standard deviations from the mean, the");
+                writer.Line("// difference above cancels digits: once more around the mean just found (the corrected two-pass algorithm).");
+                using (writer.Block($"if (attempt > 0 || drift * drift <= {Limits.ShiftDeviationsMax * Limits.ShiftDeviationsMax} * variance)"))
+                {
+                    writer.Line("break;");
                 }
-            });
-            writer.Line($"double drift = deviations / {n};");
+
+                writer.Line($"center = ({type})(center + drift);");
+                writer.Line($"center{suffix} = {v}.Create(center);");
+            }
+
             writer.Line("double mu = center + drift;");
-            writer.Line($"double variance = {Names.Math}.Max(0, sumOfSquares / {n} - drift * drift);");
             writer.Line($"double invStd = 1 / {Names.Math}.Sqrt(variance + {Literals.Double(spec.Epsilon)});");
             writer.Line($"center = ({type})mu;");
             writer.Line($"center{suffix} = {v}.Create(center);");

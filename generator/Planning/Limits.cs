@@ -42,6 +42,13 @@ internal static class Limits
     /// <summary>Per-channel constants go in stack buffers (3 x this many elements at most) for in-order inference.</summary>
     public const int StackChannelsMax = 1024;
 
+    /// <summary>
+    /// LayerNorm's vector plan sums deviations from a group's first element in one pass. When that element lies more than
+    /// this many standard deviations from the mean, the variance is computed again around the mean (a second pass), so the
+    /// rounding of the shifted sums is never magnified more than 1 + this^2 times.
+    /// </summary>
+    public const int ShiftDeviationsMax = 4;
+
     /// <summary>Independent vector accumulators (and vectors per loop iteration).</summary>
     public const int Accumulators = 4;
 
