@@ -32,6 +32,8 @@ internal static class BatchNormEmitter
         {
             ChannelStrategy.Unrolled when TransposedBatchNormEmitter.Applies(spec, plan) => "the batch as the lanes of one Vector256 per channel (a transpose in registers), statistics in double.",
             ChannelStrategy.Unrolled => "straight-line code per channel, statistics in double.",
+            ChannelStrategy.Runs when InOrderBatchNormEmitter.Applies(plan) =>
+                $"the {plan.Outer} x {plan.Channels} runs of {plan.Inner} values in memory order, per-channel values in stack buffers, {(spec.Training ? "a pass for the statistics and one to normalize" : "one pass")}.",
             ChannelStrategy.Runs => $"per channel, vector passes over its {plan.Outer} contiguous run(s) of {plan.Inner} values.",
             ChannelStrategy.Blocks => $"vectors across contiguous channels, {plan.Outer} rows streamed in order, sums widened to double every {Limits.RowChunk} rows.",
             _ => "per channel, scalar loops with constant trip counts, statistics in double.",

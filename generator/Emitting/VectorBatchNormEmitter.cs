@@ -10,9 +10,17 @@ internal static class VectorBatchNormEmitter
     public static void EmitRuns(SourceWriter writer, BatchNormSpec spec, BatchNormPlan plan, TargetFeatures features) =>
         VectorPasses.EmitPerWidth(writer, width =>
         {
-            if (!spec.Training && plan.Channels > 1 && plan.Outer > 1 && plan.Channels <= Limits.StackChannelsMax)
+            if (InOrderBatchNormEmitter.Applies(plan))
             {
-                EmitInferenceRunsInOrder(writer, spec, plan, width, features);
+                if (spec.Training)
+                {
+                    InOrderBatchNormEmitter.EmitTraining(writer, spec, plan, width, features);
+                }
+                else
+                {
+                    InOrderBatchNormEmitter.EmitInference(writer, spec, plan, width, features);
+                }
+
                 return;
             }
 
@@ -133,52 +141,6 @@ internal static class VectorBatchNormEmitter
             {
                 ScalarBatchNormEmitter.EmitChannel(writer, spec, plan, Literals.Int(piece.Offset));
             }
-        }
-    }
-
-    /// <summary>
-    /// Inference over (N, C, L...) in memory order: each channel's center, scale and bias are computed once into
-    /// stack buffers, then the runs are normalized in the order they lie in memory (reads and writes stream).
-    /// </summary>
-    private static void EmitInferenceRunsInOrder(SourceWriter writer, BatchNormSpec spec, BatchNormPlan plan, VectorWidth width, TargetFeatures features)
-    {
-        string type = spec.Element.Keyword();
-        string v = width.Class;
-        int channels = plan.Channels;
-        var passes = new VectorPasses(writer, spec.Element, width, features.VectorFusedMultiplyAdd);
-        writer.Line("// Each channel's center, scale = weight / sqrt(runningVar + eps) and bias, once.");
-        writer.Line($"global::System.Span<{type}> centers = stackalloc {type}[{channels}];");
-        writer.Line($"global::System.Span<{type}> scales = stackalloc {type}[{channels}];");
-        writer.Line($"global::System.Span<{type}> biases = stackalloc {type}[{channels}];");
-        writer.Line($"ref {type} centerRef = ref {Names.MemoryMarshal}.GetReference(centers);");
-        writer.Line($"ref {type} scaleRef = ref {Names.MemoryMarshal}.GetReference(scales);");
-        writer.Line($"ref {type} biasesRef = ref {Names.MemoryMarshal}.GetReference(biases);");
-        using (writer.Block($"for (int c = 0; c < {channels}; c++)"))
-        {
-            BatchNormEmitter.EmitInferenceStatistics(writer, spec, "c");
-            writer.Line($"{LayerNormEmitter.At("centerRef", "c")} = ({type})center;");
-            writer.Line($"{LayerNormEmitter.At("scaleRef", "c")} = ({type})scale;");
-            writer.Line($"{LayerNormEmitter.At("biasesRef", "c")} = ({type})b;");
-        }
-
-        writer.Line("// y = (x - center) * scale + b, run by run in memory order.");
-        using (writer.Block($"for (nuint o = 0; o < {(long)plan.Outer * plan.RunStride}; o += {plan.RunStride})"))
-        using (writer.Block($"for (int c = 0; c < {channels}; c++)"))
-        {
-            writer.Line($"ref {type} x = ref {LayerNormEmitter.At("inputRef", $"o + (nuint)(c * {plan.Inner})")};");
-            writer.Line($"ref {type} y = ref {LayerNormEmitter.At("outputRef", $"o + (nuint)(c * {plan.Inner})")};");
-            writer.Line($"{type} centerT = {LayerNormEmitter.At("centerRef", "c")};");
-            writer.Line($"{type} scaleT = {LayerNormEmitter.At("scaleRef", "c")};");
-            writer.Line($"{type} bT = {LayerNormEmitter.At("biasesRef", "c")};");
-            writer.Line($"var center{width.Suffix} = {v}.Create(centerT);");
-            writer.Line($"var scale{width.Suffix} = {v}.Create(scaleT);");
-            writer.Line($"var b{width.Suffix} = {v}.Create(bT);");
-            string broadcast(string vector, string name, string scalar) => vector == v ? name + width.Suffix : $"{vector}.Create({scalar})";
-            passes.ForEach(plan.Inner,
-                (vector, offset) => VectorPasses.Store(vector,
-                    passes.MultiplyAdd(vector, $"({VectorPasses.Load(vector, "x", offset)} - {broadcast(vector, "center", "centerT")})", broadcast(vector, "scale", "scaleT"), broadcast(vector, "b", "bT")),
-                    "y", offset),
-                offset => $"{LayerNormEmitter.At("y", offset)} = ({LayerNormEmitter.At("x", offset)} - centerT) * scaleT + bT;");
         }
     }
 

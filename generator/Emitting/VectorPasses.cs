@@ -70,6 +70,19 @@ internal sealed class VectorPasses(SourceWriter writer, ElementType element, Vec
             (vector, offset) => Load(vector, reference, offset),
             offset => offset == "0" ? reference : $"{Names.Unsafe}.Add(ref {reference}, {offset})"));
 
+    /// <summary>
+    /// One pass over <paramref name="reference"/>[0, length): the raw elements into <paramref name="sum"/>, their deviations
+    /// from a shift into <paramref name="deviations"/> and the squares of those into <paramref name="squares"/>, each
+    /// chunk's lanes widened to double before they are added (<paramref name="shift"/> gives the shift for a vector class
+    /// or the element type).
+    /// </summary>
+    public void SumRawAndSquares(string sum, string deviations, string squares, int length, string reference, Func<string, string> shift) =>
+        SumChunks(length, (layout, chunkStart) => SumRawAndSquaresSegment(
+            layout, chunkStart, sum, deviations, squares,
+            (vector, offset) => Load(vector, reference, offset),
+            offset => offset == "0" ? reference : $"{Names.Unsafe}.Add(ref {reference}, {offset})",
+            shift));
+
     /// <summary>Writes <c>store(vector class, offset)</c> for every vector and element of [0, length).</summary>
     public void ForEach(int length, Func<string, string, string> vectorStatement, Func<string, string> scalarStatement)
     {
@@ -142,6 +155,7 @@ internal sealed class VectorPasses(SourceWriter writer, ElementType element, Vec
         Func<string, string, string> vectorTerm,
         Func<string, string> scalarTerm)
     {
+
         bool widen = mode == SumMode.Wide && element == ElementType.Float;
         int accumulators = Math.Min(layout.Unroll, layout.FullVectorCount);
         List<string> acc = Enumerable.Range(0, accumulators).Select(k => (widen ? "lo" : "acc") + k).ToList();
@@ -246,6 +260,72 @@ internal sealed class VectorPasses(SourceWriter writer, ElementType element, Vec
     }
 
     /// <summary>
+    /// One chunk of <see cref="SumRawAndSquares"/>: per vector, the raw values and the squared deviations into
+    /// accumulators of the element type (widened to double before their lanes are added); tails straight into the totals.
+    /// </summary>
+    private void SumRawAndSquaresSegment(
+        SegmentLayout layout, string? chunkStart, string sum, string deviations, string squares, Func<string, string, string> load, Func<string, string> scalar, Func<string, string> shift)
+    {
+        string v = width.Class;
+        int accumulators = Math.Min(layout.Unroll, layout.FullVectorCount);
+        List<string> acc = Enumerable.Range(0, accumulators).Select(k => "acc" + k).ToList();
+        List<string> raw = Enumerable.Range(0, accumulators).Select(k => "sum" + k).ToList();
+        List<string> dev = Enumerable.Range(0, accumulators).Select(k => "dev" + k).ToList();
+        if (accumulators > 0)
+        {
+            writer.Line($"{width.Type(element)} {string.Join(", ", raw.Concat(dev).Concat(acc).Select(name => name + " = default"))};");
+        }
+
+        void Add(int k, string offset, string name)
+        {
+            writer.Line($"var {name} = {load(v, offset)};");
+            writer.Line($"{raw[k]} += {name};");
+            writer.Line($"{name} -= {shift(v)};");
+            writer.Line($"{dev[k]} += {name};");
+            writer.Line(fusedMultiplyAdd ? $"{acc[k]} = {v}.FusedMultiplyAdd({name}, {name}, {acc[k]});" : $"{acc[k]} += {name} * {name};");
+        }
+
+        EmitLoop(layout, chunkStart, (offset, k) => Add(k, offset, $"d{k}"));
+        int single = 0;
+        foreach (Piece piece in layout.After)
+        {
+            string offset = Literals.Int(piece.Offset);
+            if (piece.Width == width)
+            {
+                Add(single++, offset, $"d{offset}");
+            }
+            else if (piece.Width is null)
+            {
+                writer.Line($"var d{offset} = {scalar(offset)};");
+                writer.Line($"{sum} += d{offset};");
+                writer.Line($"d{offset} -= {shift(T)};");
+                writer.Line($"{deviations} += d{offset};");
+                writer.Line($"{squares} += d{offset} * d{offset};");
+            }
+            else
+            {
+                string narrow = piece.Width.Class;
+                writer.Line($"var d{offset} = {load(narrow, offset)};");
+                writer.Line(element == ElementType.Float
+                    ? $"{sum} += {narrow}.Sum({narrow}.WidenLower(d{offset}) + {narrow}.WidenUpper(d{offset}));"
+                    : $"{sum} += {narrow}.Sum(d{offset});");
+                writer.Line($"d{offset} -= {shift(narrow)};");
+                writer.Line(element == ElementType.Float
+                    ? $"{deviations} += {narrow}.Sum({narrow}.WidenLower(d{offset}) + {narrow}.WidenUpper(d{offset}));"
+                    : $"{deviations} += {narrow}.Sum(d{offset});");
+                writer.Line($"{squares} += {narrow}.Sum(d{offset} * d{offset});");
+            }
+        }
+
+        if (accumulators > 0)
+        {
+            AddHorizontal(sum, raw);
+            AddHorizontal(deviations, dev);
+            AddHorizontal(squares, acc);
+        }
+    }
+
+    /// <summary>
     /// Adds the lanes of the accumulators into a double total. Float lanes are widened to double first, so a sum
     /// of squares overflows only where a single lane does (beyond what PyTorch's float32 kernels reach).
     /// </summary>
@@ -328,4 +408,5 @@ internal enum SumMode
 
     /// <summary>Raw elements in double lanes (float widened): an exact-enough sum at twice the work.</summary>
     Wide,
+
 }

@@ -1,0 +1,164 @@
+using FixedNorm.Generator.Model;
+using FixedNorm.Generator.Planning;
+
+namespace FixedNorm.Generator.Emitting;
+
+/// <summary>
+/// BatchNorm over (N, C, L...) with several runs per channel, in memory order: every pass reads the runs in the
+/// order they lie in memory, so reads and writes stream, with per-channel values in stack buffers.
+/// Inference: one pass. Training: one pass for the statistics, one to normalize.
+/// </summary>
+internal static class InOrderBatchNormEmitter
+{
+    public static bool Applies(BatchNormPlan plan) =>
+        plan.Channels > 1 && plan.Outer > 1 && plan.Channels <= Limits.StackChannelsMax;
+
+    /// <summary>Inference: each channel's center, scale and bias once, then one pass.</summary>
+    public static void EmitInference(SourceWriter writer, BatchNormSpec spec, BatchNormPlan plan, VectorWidth width, TargetFeatures features)
+    {
+        string type = spec.Element.Keyword();
+        writer.Line("// Each channel's center, scale = weight / sqrt(runningVar + eps) and bias, once.");
+        DeclareBuffers(writer, type, plan.Channels, "centers", "scales", "biases");
+        using (writer.Block($"for (int c = 0; c < {plan.Channels}; c++)"))
+        {
+            BatchNormEmitter.EmitInferenceStatistics(writer, spec, "c");
+            writer.Line($"{LayerNormEmitter.At("centersRef", "c")} = ({type})center;");
+            writer.Line($"{LayerNormEmitter.At("scalesRef", "c")} = ({type})scale;");
+            writer.Line($"{LayerNormEmitter.At("biasesRef", "c")} = ({type})b;");
+        }
+
+        writer.Line("// y = (x - center) * scale + b, run by run in memory order.");
+        EmitStorePass(writer, spec, plan, width, features, ["center"]);
+    }
+
+    /// <summary>
+    /// Training: pass 1 sums each run's deviations from its channel's first value and their squares (in the element
+    /// type's lanes within a run, added into doubles across runs); then each channel's statistics; pass 2 normalizes.
+    /// </summary>
+    public static void EmitTraining(SourceWriter writer, BatchNormSpec spec, BatchNormPlan plan, VectorWidth width, TargetFeatures features)
+    {
+        string type = spec.Element.Keyword();
+        int channels = plan.Channels;
+        string n = Literals.Int(plan.Count);
+        var passes = new VectorPasses(writer, spec.Element, width, features.VectorFusedMultiplyAdd);
+        string broadcast(string vector) => vector == type ? "shift" : vector == width.Class ? "shift" + width.Suffix : $"{vector}.Create(shift)";
+
+        writer.Line("// Pass 1, in memory order: each run's sum, its deviations from the channel's first value (shift) and their");
+        writer.Line("// squares, added into the channel's double totals (stackalloc starts them at zero).");
+        DeclareBuffers(writer, type, channels, "shifts");
+        DeclareBuffers(writer, "double", channels, "sums", "deviationSums", "squares");
+        using (writer.Block($"for (int c = 0; c < {channels}; c++)"))
+        {
+            writer.Line($"{LayerNormEmitter.At("shiftsRef", "c")} = {LayerNormEmitter.At("inputRef", $"c * {plan.Inner}")};");
+        }
+
+        using (writer.Block($"for (nuint o = 0; o < {(long)plan.Outer * plan.RunStride}; o += {plan.RunStride})"))
+        using (writer.Block($"for (int c = 0; c < {channels}; c++)"))
+        {
+            writer.Line($"ref {type} x = ref {LayerNormEmitter.At("inputRef", $"o + (nuint)(c * {plan.Inner})")};");
+            writer.Line($"{type} shift = {LayerNormEmitter.At("shiftsRef", "c")};");
+            writer.Line($"var shift{width.Suffix} = {width.Class}.Create(shift);");
+            writer.Line("double sum = 0, deviations = 0, sumOfSquares = 0;");
+            passes.SumRawAndSquares("sum", "deviations", "sumOfSquares", plan.Inner, "x", broadcast);
+            writer.Line($"{LayerNormEmitter.At("sumsRef", "c")} += sum;");
+            writer.Line($"{LayerNormEmitter.At("deviationSumsRef", "c")} += deviations;");
+            writer.Line($"{LayerNormEmitter.At("squaresRef", "c")} += sumOfSquares;");
+        }
+
+        writer.Line();
+        writer.Line("// Each channel's statistics; then mu (the mean of x - shift), scale and bias for pass 2.");
+        DeclareBuffers(writer, type, channels, "mus", "scales", "biases");
+        using (writer.Block($"for (int c = 0; c < {channels}; c++)"))
+        {
+            writer.Line($"{type} shift = {LayerNormEmitter.At("shiftsRef", "c")};");
+            writer.Line("// mu: from the deviations, exact where they are (values within a factor 2 of shift); from the raw sum when");
+            writer.Line("// the mean lies nearer 0 than shift (the deviations rounded, the raw values did not).");
+            writer.Line($"double mu = {LayerNormEmitter.At("deviationSumsRef", "c")} / {n};");
+            writer.Line($"double rawMean = {LayerNormEmitter.At("sumsRef", "c")} / {n};");
+            using (writer.Block($"if ({Names.Math}.Abs(rawMean) < {Names.Math}.Abs(mu))"))
+            {
+                writer.Line("mu = rawMean - shift;");
+            }
+
+            writer.Line($"double sumOfSquares = {LayerNormEmitter.At("squaresRef", "c")} - ({n} * mu * mu);");
+            using (writer.Block($"if (!double.IsFinite(sumOfSquares) || {n} * mu * mu > {Limits.ShiftDeviationsMax * Limits.ShiftDeviationsMax} * sumOfSquares)"))
+            {
+                writer.Line($"// The squares overflowed, the values hold NaN/Inf, or the first value lies more than {Limits.ShiftDeviationsMax} standard");
+                writer.Line("// deviations from the mean, so the sums above cancel: the channel once more, each deviation in double.");
+                writer.Line("double sumD = 0, squaresD = 0;");
+                using (writer.Block($"for (nuint o = 0; o < {(long)plan.Outer * plan.RunStride}; o += {plan.RunStride})"))
+                using (writer.Block($"for (nuint i = 0; i < {plan.Inner}; i++)"))
+                {
+                    writer.Line($"double d = (double){LayerNormEmitter.At("inputRef", $"o + (nuint)(c * {plan.Inner}) + i")} - shift;");
+                    writer.Line("sumD += d;");
+                    writer.Line("squaresD += d * d;");
+                }
+
+                writer.Line($"mu = sumD / {n};");
+                writer.Line("sumOfSquares = squaresD - (sumD * mu);");
+            }
+
+            writer.Line($"sumOfSquares = {Names.Math}.Max(0, sumOfSquares);");
+            BatchNormEmitter.EmitTrainingStatistics(writer, spec, plan, "c");
+            writer.Line($"{LayerNormEmitter.At("musRef", "c")} = ({type})mu;");
+            writer.Line($"{LayerNormEmitter.At("scalesRef", "c")} = ({type})scale;");
+            writer.Line($"{LayerNormEmitter.At("biasesRef", "c")} = ({type})b;");
+        }
+
+        writer.Line();
+        writer.Line("// Pass 2: y = (x - shift - mu) * scale + b, run by run in memory order.");
+        EmitStorePass(writer, spec, plan, width, features, ["shift", "mu"]);
+    }
+
+    /// <summary>"Span&lt;T&gt; name = stackalloc T[count];" and "ref T nameRef = ..." for each name.</summary>
+    private static void DeclareBuffers(SourceWriter writer, string type, int count, params string[] names)
+    {
+        foreach (string name in names)
+        {
+            writer.Line($"global::System.Span<{type}> {name} = stackalloc {type}[{count}];");
+        }
+
+        foreach (string name in names)
+        {
+            writer.Line($"ref {type} {name}Ref = ref {Names.MemoryMarshal}.GetReference({name});");
+        }
+    }
+
+    /// <summary>y = (x - subtracted...) * scale + b over every run in memory order, per-channel values from the buffers.</summary>
+    private static void EmitStorePass(SourceWriter writer, BatchNormSpec spec, BatchNormPlan plan, VectorWidth width, TargetFeatures features, string[] subtracted)
+    {
+        string type = spec.Element.Keyword();
+        string v = width.Class;
+        var passes = new VectorPasses(writer, spec.Element, width, features.VectorFusedMultiplyAdd);
+        string[] names = [.. subtracted, "scale", "b"];
+        using (writer.Block($"for (nuint o = 0; o < {(long)plan.Outer * plan.RunStride}; o += {plan.RunStride})"))
+        using (writer.Block($"for (int c = 0; c < {plan.Channels}; c++)"))
+        {
+            writer.Line($"ref {type} x = ref {LayerNormEmitter.At("inputRef", $"o + (nuint)(c * {plan.Inner})")};");
+            writer.Line($"ref {type} y = ref {LayerNormEmitter.At("outputRef", $"o + (nuint)(c * {plan.Inner})")};");
+            foreach (string name in names)
+            {
+                string buffer = name == "b" ? "biases" : name + "s";
+                writer.Line($"{type} {name}T = {LayerNormEmitter.At(buffer + "Ref", "c")};");
+            }
+
+            foreach (string name in names)
+            {
+                writer.Line($"var {name}{width.Suffix} = {v}.Create({name}T);");
+            }
+
+            string broadcast(string vector, string name) => vector == v ? name + width.Suffix : $"{vector}.Create({name}T)";
+            passes.ForEach(plan.Inner,
+                (vector, offset) =>
+                {
+                    string centered = VectorPasses.Load(vector, "x", offset) + string.Concat(subtracted.Select(s => $" - {broadcast(vector, s)}"));
+                    return VectorPasses.Store(vector, passes.MultiplyAdd(vector, $"({centered})", broadcast(vector, "scale"), broadcast(vector, "b")), "y", offset);
+                },
+                offset =>
+                {
+                    string centered = LayerNormEmitter.At("x", offset) + string.Concat(subtracted.Select(s => $" - {s}T"));
+                    return $"{LayerNormEmitter.At("y", offset)} = ({centered}) * scaleT + bT;";
+                });
+        }
+    }
+}

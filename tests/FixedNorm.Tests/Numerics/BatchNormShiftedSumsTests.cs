@@ -1,0 +1,79 @@
+using FixedNorm.Tests.Infrastructure;
+
+namespace FixedNorm.Tests.Numerics;
+
+/// <summary>
+/// BatchNorm training over several runs per channel sums, in one pass, each channel's values and the squares of their
+/// deviations from the channel's first value. Where that cannot be trusted the kernel takes the channel once more in
+/// double: when the first value is an outlier (the sums cancel), and when float squares overflow. These, and data with a
+/// large offset, are checked against the float64 reference on shapes with whole vectors, vector tails and scalar tails
+/// per run.
+/// </summary>
+public sealed class BatchNormShiftedSumsTests
+{
+    private static readonly (string Name, int Outer, int Channels, int Inner)[] Shapes =
+    [
+        ("Runs128", 8, 3, 128),
+        ("Runs20", 6, 4, 20),
+        ("Runs37", 5, 2, 37),
+    ];
+
+    private static readonly Lazy<CompiledKernels> Kernels = new(() => CompiledKernels.Compile(Shapes.Select(s =>
+        new KernelDeclaration(s.Name, $"[BatchNorm({s.Outer}, {s.Channels}, {s.Inner})]", "float", ["input", "runningMean", "runningVar", "mean", "rstd", "output"]))));
+
+    public static TheoryData<int, string> Cases() => new()
+    {
+        { 0, "outlier" }, { 1, "outlier" }, { 2, "outlier" },
+        { 0, "huge" }, { 1, "huge" }, { 2, "huge" },
+        { 0, "offset" }, { 1, "offset" }, { 2, "offset" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void MatchesFloat64Reference(int shape, string data)
+    {
+        (string name, int outer, int channels, int inner) = Shapes[shape];
+        var layout = new BatchNormLayout(outer, channels, inner);
+        var random = new Random(shape);
+        float[] x = new float[outer * channels * inner];
+        for (int i = 0; i < x.Length; i++)
+        {
+            double noise = (random.NextDouble() * 2) - 1;
+
+            // outlier: values 100 + [-0.1, 0.1], each channel's first value 10 away (100 times the spread);
+            // huge: values of 1e19 to 3e19, whose float squares (up to 1e38) overflow when added up;
+            // offset: 10000 + [-1, 1], where float sums of the raw values lose the variance (their deviations do not).
+            x[i] = (float)(data switch
+            {
+                "outlier" => 100 + (0.1 * noise),
+                "huge" => 2e19 * (1 + (noise / 2)),
+                _ => 10000 + noise,
+            });
+        }
+
+        if (data == "outlier")
+        {
+            for (int c = 0; c < channels; c++)
+            {
+                x[c * inner] = c % 2 == 0 ? 110 : 90;
+            }
+        }
+
+        double[] xs = Arrays.ToDouble(x);
+        double[] expectedRunningMean = new double[channels], expectedRunningVar = Enumerable.Repeat(1.0, channels).ToArray();
+        (double[] expected, double[] expectedMean, double[] expectedRstd) =
+            BatchNormReference.Training(xs, layout, 1e-5, 0.1, null, null, expectedRunningMean, expectedRunningVar);
+
+        float[] runningMean = new float[channels], runningVar = Enumerable.Repeat(1f, channels).ToArray();
+        float[] mean = new float[channels], rstd = new float[channels], output = new float[x.Length];
+        Kernels.Value.Run(name, x, runningMean, runningVar, mean, rstd, output);
+
+        Assert.InRange(Reference.MaxAbsDifference(expected, Arrays.ToDouble(output)), 0, 2e-5);
+        for (int c = 0; c < channels; c++)
+        {
+            Assert.InRange(Math.Abs(mean[c] - expectedMean[c]) / Math.Abs(expectedMean[c]), 0, 1e-6);
+            Assert.InRange(Math.Abs(rstd[c] - expectedRstd[c]) / expectedRstd[c], 0, 1e-6);
+            Assert.InRange(Math.Abs(runningVar[c] - expectedRunningVar[c]) / expectedRunningVar[c], 0, 1e-6);
+        }
+    }
+}
