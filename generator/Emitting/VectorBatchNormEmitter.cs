@@ -45,6 +45,12 @@ internal static class VectorBatchNormEmitter
         VectorPasses.EmitPerWidth(writer, width =>
         {
             SegmentLayout layout = SegmentLayout.Create(0, plan.Channels, width, spec.Element, unroll: 1);
+            if (RowOrderBatchNormEmitter.AppliesToTraining(spec, layout))
+            {
+                RowOrderBatchNormEmitter.EmitTraining(writer, spec, plan, layout, features);
+                return;
+            }
+
             if (!spec.Training && layout.LoopIterations + layout.After.Count(p => p.Width is not null) <= Limits.RowOrderBlocksMax)
             {
                 EmitInferenceRows(writer, spec, plan, layout, features);
@@ -381,7 +387,7 @@ internal static class VectorBatchNormEmitter
     /// Streams all rows once, adding per-row vector terms into accumulators (name, total) pairs: in float over chunks
     /// of <see cref="Limits.RowChunk"/> rows, then widened into the double totals; in double straight through.
     /// </summary>
-    private static void EmitRowSums(
+    internal static void EmitRowSums(
         SourceWriter writer, BatchNormPlan plan, string v, string type, bool isFloat, (string Accumulator, string Total)[] sums, Func<string, string[]> body)
     {
         long stride = plan.Channels;

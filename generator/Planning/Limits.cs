@@ -39,6 +39,12 @@ internal static class Limits
     /// </summary>
     public const int RowOrderBlocksMax = 8;
 
+    /// <summary>
+    /// Channels-last training streams rows in memory order with every block of channels in registers (two accumulators
+    /// and a shift each, then shift, mu, scale and bias) up to this many whole blocks; wider rows go block by block.
+    /// </summary>
+    public const int RowOrderTrainingBlocksMax = 4;
+
     /// <summary>Per-channel constants go in stack buffers (3 x this many elements at most) for in-order inference.</summary>
     public const int StackChannelsMax = 1024;
 

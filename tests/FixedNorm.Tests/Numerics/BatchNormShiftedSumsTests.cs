@@ -3,11 +3,11 @@ using FixedNorm.Tests.Infrastructure;
 namespace FixedNorm.Tests.Numerics;
 
 /// <summary>
-/// BatchNorm training over several runs per channel sums, in one pass, each channel's values and the squares of their
-/// deviations from the channel's first value. Where that cannot be trusted the kernel takes the channel once more in
-/// double: when the first value is an outlier (the sums cancel), and when float squares overflow. These, and data with a
-/// large offset, are checked against the float64 reference on shapes with whole vectors, vector tails and scalar tails
-/// per run.
+/// BatchNorm training over several runs per channel, and across channels row by row, sums in one pass each channel's
+/// values, their deviations from the channel's first value and the squares of those. Where that cannot be trusted the
+/// kernel takes the channel once more in double: when the first value is an outlier (the sums cancel), and when float
+/// squares overflow. These, and data with a large offset, are checked against the float64 reference on runs with whole vectors, vector tails and scalar tails,
+/// and on channels-last rows (channels as vector lanes) with and without scalar channels after the blocks.
 /// </summary>
 public sealed class BatchNormShiftedSumsTests
 {
@@ -16,17 +16,27 @@ public sealed class BatchNormShiftedSumsTests
         ("Runs128", 8, 3, 128),
         ("Runs20", 6, 4, 20),
         ("Runs37", 5, 2, 37),
+        ("Rows32", 40, 32, 1),   // channels as lanes, row order: two whole blocks
+        ("Rows64", 24, 64, 1),   // four whole blocks
+        ("Rows35", 30, 35, 1),   // two blocks and three scalar channels
     ];
 
     private static readonly Lazy<CompiledKernels> Kernels = new(() => CompiledKernels.Compile(Shapes.Select(s =>
         new KernelDeclaration(s.Name, $"[BatchNorm({s.Outer}, {s.Channels}, {s.Inner})]", "float", ["input", "runningMean", "runningVar", "mean", "rstd", "output"]))));
 
-    public static TheoryData<int, string> Cases() => new()
+    public static TheoryData<int, string> Cases()
     {
-        { 0, "outlier" }, { 1, "outlier" }, { 2, "outlier" },
-        { 0, "huge" }, { 1, "huge" }, { 2, "huge" },
-        { 0, "offset" }, { 1, "offset" }, { 2, "offset" },
-    };
+        var cases = new TheoryData<int, string>();
+        foreach (string data in new[] { "outlier", "huge", "offset" })
+        {
+            for (int shape = 0; shape < Shapes.Length; shape++)
+            {
+                cases.Add(shape, data);
+            }
+        }
+
+        return cases;
+    }
 
     [Theory]
     [MemberData(nameof(Cases))]

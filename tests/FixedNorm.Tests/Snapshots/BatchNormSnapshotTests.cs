@@ -66,6 +66,21 @@ public sealed class BatchNormSnapshotTests
         """));
 
     [Fact]
+    public void ChannelsLastTrainingInRowOrder() => SourceSnapshots.Match(GeneratorHarness.Run("""
+        using System;
+        using FixedNorm;
+
+        namespace Demo;
+
+        public sealed partial class Block
+        {
+            [BatchNorm(16, 32, 32, 64, ChannelAxis = -1)]
+            public static partial void RowOrder(ReadOnlySpan<float> input, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias,
+                Span<float> runningMean, Span<float> runningVar, Span<float> output);
+        }
+        """));
+
+    [Fact]
     public void StridedDoubleTraining() => SourceSnapshots.Match(GeneratorHarness.Run("""
         using System;
         using FixedNorm;
