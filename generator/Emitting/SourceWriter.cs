@@ -8,8 +8,19 @@ internal sealed class SourceWriter
     private readonly StringBuilder _text = new();
     private int _indent;
 
+    /// <summary>Writes a line (or several, separated by '\n'), each at the current indentation.</summary>
     public SourceWriter Line(string line = "")
     {
+        if (line.IndexOf('\n') >= 0)
+        {
+            foreach (string part in line.Split('\n'))
+            {
+                Line(part);
+            }
+
+            return this;
+        }
+
         if (line.Length > 0)
         {
             _text.Append(' ', _indent * 4).Append(line);

@@ -5,7 +5,8 @@ namespace FixedNorm.Generator.Emitting;
 
 /// <summary>
 /// Larger groups: two passes per group (deviations from the first element and their squares; store), each over
-/// vectors of the widest accelerated width, and a third only for groups whose first element lies far from the mean. One code path per width; the JIT keeps only the one the CPU runs.
+/// vectors of the widest accelerated width, and a third only for groups whose first element lies far from the mean.
+/// Groups go two at a time: each one's statistics, then one store pass over both that loads weight and bias once.
 /// </summary>
 internal static class VectorLayerNormEmitter
 {
@@ -14,91 +15,203 @@ internal static class VectorLayerNormEmitter
 
     private static void EmitPath(SourceWriter writer, LayerNormSpec spec, LayerNormPlan plan, VectorWidth width, TargetFeatures features)
     {
-        ElementType element = spec.Element;
-        string type = element.Keyword();
+        string type = spec.Element.Keyword();
+        int n = plan.GroupSize;
+        var passes = new VectorPasses(writer, spec.Element, width, features.VectorFusedMultiplyAdd);
+        // Out of cache, two groups' stores interleave two write streams to memory: slower than one at a time.
+        bool paired = 2L * plan.Groups * n * spec.Element.Size() <= Limits.PairedGroupsMaxBytes;
+        int pairs = paired ? plan.Groups / 2 : 0;
+        if (pairs == 0)
+        {
+            LayerNormEmitter.EmitGroupLoop(writer, spec, plan, group =>
+            {
+                EmitStatistics(writer, spec, plan, width, passes, group);
+                writer.Line($"{type} muT = ({type})mu, invStdT = ({type})invStd;");
+                writer.Line();
+                EmitStore(writer, spec, width, passes, n, ["T"]);
+            });
+            return;
+        }
+
+        void EmitPair(string first)
+        {
+            string second = int.TryParse(first, out int g) ? Literals.Int(g + 1) : $"{first} + 1";
+            writer.Line($"{type} muA, invStdA, muB, invStdB;");
+            foreach ((string group, string k) in new[] { (first, "A"), (second, "B") })
+            {
+                using (writer.Block($"// Group {group}: statistics"))
+                {
+                    writer.Line($"ref {type} x = ref {LayerNormEmitter.At("inputRef", Offset(group, n))};");
+                    EmitStatistics(writer, spec, plan, width, passes, group);
+                    writer.Line($"mu{k} = ({type})mu;");
+                    writer.Line($"invStd{k} = ({type})invStd;");
+                }
+            }
+
+            writer.Line();
+            string shared = spec.HasWeight || spec.HasBias ? $", {(spec.HasWeight && spec.HasBias ? "weight and bias" : spec.HasWeight ? "weight" : "bias")} loaded once for both" : "";
+            using (writer.Block($"// Groups {first} and {second}: the store pass{shared}"))
+            {
+                writer.Line($"ref {type} xA = ref {LayerNormEmitter.At("inputRef", Offset(first, n))};");
+                writer.Line($"ref {type} yA = ref {LayerNormEmitter.At("outputRef", Offset(first, n))};");
+                writer.Line($"ref {type} xB = ref {Names.Unsafe}.Add(ref xA, {n});");
+                writer.Line($"ref {type} yB = ref {Names.Unsafe}.Add(ref yA, {n});");
+                EmitStore(writer, spec, width, passes, n, ["A", "B"]);
+            }
+        }
+
+        if (plan.UnrollGroups || pairs < Limits.UnrolledRemainderGroupsMax / 2)
+        {
+            for (int p = 0; p < pairs; p++)
+            {
+                writer.Line();
+                using (writer.Block($"// Groups {2 * p} and {(2 * p) + 1}"))
+                {
+                    EmitPair(Literals.Int(2 * p));
+                }
+            }
+        }
+        else
+        {
+            using (writer.Block($"for (int g = 0; g < {2 * pairs}; g += 2)"))
+            {
+                EmitPair("g");
+            }
+        }
+
+        if (plan.Groups % 2 == 1)
+        {
+            writer.Line();
+            writer.Line("// The last, odd group on its own.");
+            LayerNormEmitter.EmitGroupLoop(writer, spec, plan, group =>
+            {
+                EmitStatistics(writer, spec, plan, width, passes, group);
+                writer.Line($"{type} muT = ({type})mu, invStdT = ({type})invStd;");
+                writer.Line();
+                EmitStore(writer, spec, width, passes, n, ["T"]);
+            }, firstGroup: plan.Groups - 1, groupCount: 1);
+        }
+    }
+
+    private static string Offset(string group, int n) =>
+        int.TryParse(group, out int g) ? Literals.Int((long)g * n) : group == "g + 1" ? $"(g + 1) * {n}" : $"{group} * {n}";
+
+    /// <summary>
+    /// The group's mean and 1 / sqrt(var + eps) in the doubles <c>mu</c> and <c>invStd</c> (x points at the group),
+    /// and its saved statistics.
+    /// </summary>
+    private static void EmitStatistics(SourceWriter writer, LayerNormSpec spec, LayerNormPlan plan, VectorWidth width, VectorPasses passes, string group)
+    {
+        string type = spec.Element.Keyword();
         string v = width.Class;
         string suffix = width.Suffix;
         int n = plan.GroupSize;
-        bool isFloat = element == ElementType.Float;
-        var passes = new VectorPasses(writer, element, width, features.VectorFusedMultiplyAdd);
+        string load(string vector, string offset) => VectorPasses.Load(vector, "x", offset);
+        string broadcast(string vector) => vector == v ? "center" + suffix : $"{vector}.Create(center)";
 
-        LayerNormEmitter.EmitGroupLoop(writer, spec, plan, group =>
+        writer.Line("// Pass 1: deviations from the group's first element, their sum and their squares, in one pass. Shifting by");
+        writer.Line("// an element of the group keeps large offsets from cancelling and makes constant groups exact.");
+        writer.Line($"{type} center = x;");
+        writer.Line($"var center{suffix} = {v}.Create(center);");
+        writer.Line("double sumOfSquares, deviations, drift, variance;");
+        using (writer.Block("for (int attempt = 0; ; attempt++)"))
         {
-            string x(string offset) => LayerNormEmitter.At("x", offset);
-            static string load(string vector, string reference, string offset) => VectorPasses.Load(vector, reference, offset);
-            string invStdT = isFloat ? "invStdF" : "invStd";
-
-            // The broadcast of a scalar: a local for the path's own width, Create(...) for a narrower tail vector.
-            string broadcast(string vector, string name, string scalar) => vector == v ? name + suffix : $"{vector}.Create({scalar})";
-
-            writer.Line("// Pass 1: deviations from the group's first element, their sum and their squares, in one pass. Shifting by");
-            writer.Line("// an element of the group keeps large offsets from cancelling and makes constant groups exact.");
-            writer.Line($"{type} center = x;");
-            writer.Line($"var center{suffix} = {v}.Create(center);");
-            writer.Line("double sumOfSquares, deviations, drift, variance;");
-            using (writer.Block("for (int attempt = 0; ; attempt++)"))
+            writer.Line("sumOfSquares = 0; deviations = 0;");
+            passes.SumOfSquares("sumOfSquares", "deviations", n,
+                (vector, offset) => $"{load(vector, offset)} - {broadcast(vector)}",
+                offset => $"{LayerNormEmitter.At("x", offset)} - center");
+            passes.EmitSquaresOverflowFallback(withDeviations: true, value => $"{value} - center", body =>
             {
-                writer.Line("sumOfSquares = 0; deviations = 0;");
-                passes.SumOfSquares("sumOfSquares", "deviations", n,
-                    (vector, offset) => $"{load(vector, "x", offset)} - {broadcast(vector, "center", "center")}",
-                    offset => $"{x(offset)} - center");
-                passes.EmitSquaresOverflowFallback(withDeviations: true, value => $"{value} - center", body =>
+                using (writer.Block($"for (nuint i = 0; i < {n}; i++)"))
                 {
-                    using (writer.Block($"for (nuint i = 0; i < {n}; i++)"))
+                    body(LayerNormEmitter.At("x", "i"));
+                }
+            });
+            writer.Line($"drift = deviations / {n};");
+            writer.Line($"variance = {Names.Math}.Max(0, sumOfSquares / {n} - drift * drift);");
+            writer.Line($"// Most groups stop here. If the first element lies more than {Limits.ShiftDeviationsMax} standard deviations from the mean, the");
+            writer.Line("// difference above cancels digits: once more around the mean just found (the corrected two-pass algorithm).");
+            using (writer.Block($"if (attempt > 0 || drift * drift <= {Limits.ShiftDeviationsMax * Limits.ShiftDeviationsMax} * variance)"))
+            {
+                writer.Line("break;");
+            }
+
+            writer.Line($"center = ({type})(center + drift);");
+            writer.Line($"center{suffix} = {v}.Create(center);");
+        }
+
+        writer.Line("double mu = center + drift;");
+        writer.Line($"double invStd = 1 / {Names.Math}.Sqrt(variance + {Literals.Double(spec.Epsilon)});");
+        LayerNormEmitter.EmitStatistics(writer, spec, group, "mu", "invStd");
+    }
+
+    /// <summary>
+    /// Pass 2 over one group (x/y, locals muT and invStdT) or two (xA/yA and xB/yB, locals muA, invStdA, muB, invStdB):
+    /// y = (x - mu) * invStd * weight + bias with mu and invStd in the element type; weight and bias loaded once per vector.
+    /// </summary>
+    private static void EmitStore(SourceWriter writer, LayerNormSpec spec, VectorWidth width, VectorPasses passes, int n, string[] groups)
+    {
+        string v = width.Class;
+        string suffix = width.Suffix;
+        bool single = groups.Length == 1;
+        string xRef(string k) => single ? "x" : "x" + k;
+        string yRef(string k) => single ? "y" : "y" + k;
+        foreach (string k in groups)
+        {
+            writer.Line($"var mu{k}{suffix} = {v}.Create(mu{k});");
+            writer.Line($"var invStd{k}{suffix} = {v}.Create(invStd{k});");
+        }
+
+        string broadcast(string vector, string name) => vector == v ? name + suffix : $"{vector}.Create({name})";
+        int shared = 0;
+        writer.Line($"// Pass 2: y = (x - mu) * invStd{(spec.HasWeight ? " * weight" : "")}{(spec.HasBias ? " + bias" : "")}.");
+        passes.ForEach(n,
+            (vector, offset) =>
+            {
+                // Weight and bias in locals when two groups share them (named per vector: several share one loop body).
+                string weight = VectorPasses.Load(vector, "weightRef", offset);
+                string bias = VectorPasses.Load(vector, "biasRef", offset);
+                var lines = new List<string>();
+                if (!single)
+                {
+                    int id = shared++;
+                    if (spec.HasWeight)
                     {
-                        body(LayerNormEmitter.At("x", "i"));
+                        lines.Add($"var w{id} = {weight};");
+                        weight = $"w{id}";
                     }
-                });
-                writer.Line($"drift = deviations / {n};");
-                writer.Line($"variance = {Names.Math}.Max(0, sumOfSquares / {n} - drift * drift);");
-                writer.Line($"// Most groups stop here. If the first element lies more than {Limits.ShiftDeviationsMax} standard deviations from the mean, the");
-                writer.Line("// difference above cancels digits: once more around the mean just found (the corrected two-pass algorithm).");
-                using (writer.Block($"if (attempt > 0 || drift * drift <= {Limits.ShiftDeviationsMax * Limits.ShiftDeviationsMax} * variance)"))
-                {
-                    writer.Line("break;");
+
+                    if (spec.HasBias)
+                    {
+                        lines.Add($"var b{id} = {bias};");
+                        bias = $"b{id}";
+                    }
                 }
 
-                writer.Line($"center = ({type})(center + drift);");
-                writer.Line($"center{suffix} = {v}.Create(center);");
-            }
-
-            writer.Line("double mu = center + drift;");
-            writer.Line($"double invStd = 1 / {Names.Math}.Sqrt(variance + {Literals.Double(spec.Epsilon)});");
-            writer.Line($"center = ({type})mu;");
-            writer.Line($"center{suffix} = {v}.Create(center);");
-            if (isFloat)
-            {
-                writer.Line("float invStdF = (float)invStd;");
-            }
-
-            writer.Line($"var invStd{suffix} = {v}.Create({invStdT});");
-            writer.Line();
-            writer.Line($"// Pass 3: y = (x - mu) * invStd{(spec.HasWeight ? " * weight" : "")}{(spec.HasBias ? " + bias" : "")}.");
-            passes.ForEach(n,
-                (vector, offset) =>
+                foreach (string k in groups)
                 {
-                    string value = $"({load(vector, "x", offset)} - {broadcast(vector, "center", "center")}) * {broadcast(vector, "invStd", invStdT)}";
+                    string value = $"({VectorPasses.Load(vector, xRef(k), offset)} - {broadcast(vector, "mu" + k)}) * {broadcast(vector, "invStd" + k)}";
                     if (spec.HasWeight && spec.HasBias)
                     {
-                        value = passes.MultiplyAdd(vector, value, load(vector, "weightRef", offset), load(vector, "biasRef", offset));
+                        value = passes.MultiplyAdd(vector, value, weight, bias);
                     }
                     else
                     {
-                        value += spec.HasWeight ? $" * {load(vector, "weightRef", offset)}" : "";
-                        value += spec.HasBias ? $" + {load(vector, "biasRef", offset)}" : "";
+                        value += spec.HasWeight ? $" * {weight}" : "";
+                        value += spec.HasBias ? $" + {bias}" : "";
                     }
 
-                    return VectorPasses.Store(vector, value, "y", offset);
-                },
-                offset =>
-                {
-                    string value = $"({x(offset)} - center) * {invStdT}";
-                    value += spec.HasWeight ? $" * {LayerNormEmitter.At("weightRef", offset)}" : "";
-                    value += spec.HasBias ? $" + {LayerNormEmitter.At("biasRef", offset)}" : "";
-                    return $"{LayerNormEmitter.At("y", offset)} = {value};";
-                });
+                    lines.Add(VectorPasses.Store(vector, value, yRef(k), offset));
+                }
 
-            LayerNormEmitter.EmitStatistics(writer, spec, group, "mu", "invStd");
-        });
+                return string.Join("\n", lines);
+            },
+            offset => string.Join("\n", groups.Select(k =>
+            {
+                string value = $"({LayerNormEmitter.At(xRef(k), offset)} - mu{k}) * invStd{k}";
+                value += spec.HasWeight ? $" * {LayerNormEmitter.At("weightRef", offset)}" : "";
+                value += spec.HasBias ? $" + {LayerNormEmitter.At("biasRef", offset)}" : "";
+                return $"{LayerNormEmitter.At(yRef(k), offset)} = {value};";
+            })));
     }
 }

@@ -55,6 +55,12 @@ internal static class Limits
     /// </summary>
     public const int ShiftDeviationsMax = 4;
 
+    /// <summary>
+    /// LayerNorm's vector plan stores two groups per pass (weight and bias loaded once for both) when input and output
+    /// together take at most this many bytes (about the L2 cache); beyond, one group at a time streams better.
+    /// </summary>
+    public const long PairedGroupsMaxBytes = 1 << 21;
+
     /// <summary>Independent vector accumulators (and vectors per loop iteration).</summary>
     public const int Accumulators = 4;
 
