@@ -47,6 +47,12 @@ internal static class InOrderBatchNormEmitter
         writer.Line("// squares, added into the channel's double totals (stackalloc starts them at zero).");
         DeclareBuffers(writer, type, channels, "shifts");
         DeclareBuffers(writer, "double", channels, "sums", "deviationSums", "squares");
+        bool vectorPartials = (long)channels * passes.PartialsLength * sizeof(double) <= Limits.StackPartialsMaxBytes;
+        if (vectorPartials)
+        {
+            writer.Line("// Whole vectors add into three double vectors per channel (partials), whose lanes are added once at the end.");
+            DeclareBuffers(writer, "double", channels * passes.PartialsLength, "partials");
+        }
         using (writer.Block($"for (int c = 0; c < {channels}; c++)"))
         {
             writer.Line($"{LayerNormEmitter.At("shiftsRef", "c")} = {LayerNormEmitter.At("inputRef", $"c * {plan.Inner}")};");
@@ -59,7 +65,12 @@ internal static class InOrderBatchNormEmitter
             writer.Line($"{type} shift = {LayerNormEmitter.At("shiftsRef", "c")};");
             writer.Line($"var shift{width.Suffix} = {width.Class}.Create(shift);");
             writer.Line("double sum = 0, deviations = 0, sumOfSquares = 0;");
-            passes.SumRawAndSquares("sum", "deviations", "sumOfSquares", plan.Inner, "x", broadcast);
+            if (vectorPartials)
+            {
+                writer.Line($"ref double partial = ref {LayerNormEmitter.At("partialsRef", $"c * {passes.PartialsLength}")};");
+            }
+
+            passes.SumRawAndSquares("sum", "deviations", "sumOfSquares", plan.Inner, "x", broadcast, vectorPartials ? "partial" : null);
             writer.Line($"{LayerNormEmitter.At("sumsRef", "c")} += sum;");
             writer.Line($"{LayerNormEmitter.At("deviationSumsRef", "c")} += deviations;");
             writer.Line($"{LayerNormEmitter.At("squaresRef", "c")} += sumOfSquares;");
@@ -71,6 +82,16 @@ internal static class InOrderBatchNormEmitter
         using (writer.Block($"for (int c = 0; c < {channels}; c++)"))
         {
             writer.Line($"{type} shift = {LayerNormEmitter.At("shiftsRef", "c")};");
+            if (vectorPartials)
+            {
+                writer.Line($"ref double partial = ref {LayerNormEmitter.At("partialsRef", $"c * {passes.PartialsLength}")};");
+                string[] totals = ["sumsRef", "deviationSumsRef", "squaresRef"];
+                for (int k = 0; k < totals.Length; k++)
+                {
+                    writer.Line($"{LayerNormEmitter.At(totals[k], "c")} += {passes.PartialTotal("partial", k)};");
+                }
+            }
+
             writer.Line("// mu: from the deviations, exact where they are (values within a factor 2 of shift); from the raw sum when");
             writer.Line("// the mean lies nearer 0 than shift (the deviations rounded, the raw values did not).");
             writer.Line($"double mu = {LayerNormEmitter.At("deviationSumsRef", "c")} / {n};");

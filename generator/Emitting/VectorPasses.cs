@@ -74,14 +74,23 @@ internal sealed class VectorPasses(SourceWriter writer, ElementType element, Vec
     /// One pass over <paramref name="reference"/>[0, length): the raw elements into <paramref name="sum"/>, their deviations
     /// from a shift into <paramref name="deviations"/> and the squares of those into <paramref name="squares"/>, each
     /// chunk's lanes widened to double before they are added (<paramref name="shift"/> gives the shift for a vector class
-    /// or the element type).
+    /// or the element type). With <paramref name="partials"/> (a ref to <see cref="PartialsLength"/> doubles), whole
+    /// vectors are added into three double vectors there instead, lanes still apart; the tails go into the totals.
     /// </summary>
-    public void SumRawAndSquares(string sum, string deviations, string squares, int length, string reference, Func<string, string> shift) =>
+    public void SumRawAndSquares(string sum, string deviations, string squares, int length, string reference, Func<string, string> shift, string? partials = null) =>
         SumChunks(length, (layout, chunkStart) => SumRawAndSquaresSegment(
             layout, chunkStart, sum, deviations, squares,
             (vector, offset) => Load(vector, reference, offset),
             offset => offset == "0" ? reference : $"{Names.Unsafe}.Add(ref {reference}, {offset})",
-            shift));
+            shift,
+            partials));
+
+    /// <summary>How many doubles <see cref="SumRawAndSquares"/> adds into at <c>partials</c>: three double vectors.</summary>
+    public int PartialsLength => 3 * width.Lanes(ElementType.Double);
+
+    /// <summary>"Vector512.Sum(Vector512.LoadUnsafe(ref partials, k * lanes))": one of the three partial totals.</summary>
+    public string PartialTotal(string partials, int index) =>
+        $"{width.Class}.Sum({Load(width.Class, partials, Literals.Int(index * width.Lanes(ElementType.Double)))})";
 
     /// <summary>Writes <c>store(vector class, offset)</c> for every vector and element of [0, length).</summary>
     public void ForEach(int length, Func<string, string, string> vectorStatement, Func<string, string> scalarStatement)
@@ -264,7 +273,15 @@ internal sealed class VectorPasses(SourceWriter writer, ElementType element, Vec
     /// accumulators of the element type (widened to double before their lanes are added); tails straight into the totals.
     /// </summary>
     private void SumRawAndSquaresSegment(
-        SegmentLayout layout, string? chunkStart, string sum, string deviations, string squares, Func<string, string, string> load, Func<string, string> scalar, Func<string, string> shift)
+        SegmentLayout layout,
+        string? chunkStart,
+        string sum,
+        string deviations,
+        string squares,
+        Func<string, string, string> load,
+        Func<string, string> scalar,
+        Func<string, string> shift,
+        string? partials)
     {
         string v = width.Class;
         int accumulators = Math.Min(layout.Unroll, layout.FullVectorCount);
@@ -317,11 +334,36 @@ internal sealed class VectorPasses(SourceWriter writer, ElementType element, Vec
             }
         }
 
-        if (accumulators > 0)
+        if (accumulators == 0)
+        {
+            return;
+        }
+
+        if (partials is null)
         {
             AddHorizontal(sum, raw);
             AddHorizontal(deviations, dev);
             AddHorizontal(squares, acc);
+            return;
+        }
+
+        // Into the three double vectors at partials (lanes added up once, at the end): no horizontal add per segment.
+        int lanes = width.Lanes(ElementType.Double);
+        foreach ((List<string> accumulatorSet, int index) in new[] { (raw, 0), (dev, 1), (acc, 2) })
+        {
+            string wide = PairwiseSum(accumulatorSet);
+            if (element == ElementType.Float)
+            {
+                if (accumulatorSet.Count > 1)
+                {
+                    writer.Line($"{accumulatorSet[0]} = {wide};");
+                }
+
+                wide = $"{v}.WidenLower({accumulatorSet[0]}) + {v}.WidenUpper({accumulatorSet[0]})";
+            }
+
+            string offset = Literals.Int(index * lanes);
+            writer.Line(Store(v, $"{Load(v, partials, offset)} + {wide}", partials, offset));
         }
     }
 

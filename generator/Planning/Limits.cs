@@ -45,6 +45,12 @@ internal static class Limits
     /// </summary>
     public const int RowOrderTrainingBlocksMax = 4;
 
+    /// <summary>
+    /// In-order BatchNorm training adds each run's vector sums into three double vectors per channel on the stack, up to
+    /// this many bytes (170 channels at 512 bits); with more channels each run's sums are added up horizontally.
+    /// </summary>
+    public const int StackPartialsMaxBytes = 32 * 1024;
+
     /// <summary>Per-channel constants go in stack buffers (3 x this many elements at most) for in-order inference.</summary>
     public const int StackChannelsMax = 1024;
 

@@ -16,6 +16,7 @@ public sealed class BatchNormShiftedSumsTests
         ("Runs128", 8, 3, 128),
         ("Runs20", 6, 4, 20),
         ("Runs37", 5, 2, 37),
+        ("Runs16Wide", 2, 200, 16),  // over 170 channels: each run's sums added up horizontally, not kept as vectors
         ("Rows32", 40, 32, 1),   // channels as lanes, row order: two whole blocks
         ("Rows64", 24, 64, 1),   // four whole blocks
         ("Rows35", 30, 35, 1),   // two blocks and three scalar channels
