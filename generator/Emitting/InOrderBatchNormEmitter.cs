@@ -32,27 +32,39 @@ internal static class InOrderBatchNormEmitter
     }
 
     /// <summary>
-    /// Training: pass 1 sums each run's deviations from its channel's first value and their squares (in the element
-    /// type's lanes within a run, added into doubles across runs); then each channel's statistics; pass 2 normalizes.
+    /// Training: pass 1 sums each run's values, their deviations from the channel's first value and the squares of those
+    /// (in the element type's lanes within a run, in doubles across runs); then each channel's statistics; pass 2
+    /// normalizes.
     /// </summary>
     public static void EmitTraining(SourceWriter writer, BatchNormSpec spec, BatchNormPlan plan, VectorWidth width, TargetFeatures features)
     {
+        var passes = new VectorPasses(writer, spec.Element, width, features.VectorFusedMultiplyAdd);
+        bool vectorPartials = (long)plan.Channels * passes.PartialsLength * sizeof(double) <= Limits.StackPartialsMaxBytes;
+        EmitSumsPass(writer, spec, plan, width, passes, vectorPartials);
+        writer.Line();
+        EmitChannelStatistics(writer, spec, plan, passes, vectorPartials);
+        writer.Line();
+        writer.Line("// Pass 2: y = (x - shift - mu) * scale + b, run by run in memory order.");
+        EmitStorePass(writer, spec, plan, width, features, ["shift", "mu"]);
+    }
+
+    /// <summary>Pass 1: per channel, shift (its first value), and the totals of its runs' sums, deviations and squares.</summary>
+    private static void EmitSumsPass(SourceWriter writer, BatchNormSpec spec, BatchNormPlan plan, VectorWidth width, VectorPasses passes, bool vectorPartials)
+    {
         string type = spec.Element.Keyword();
         int channels = plan.Channels;
-        string n = Literals.Int(plan.Count);
-        var passes = new VectorPasses(writer, spec.Element, width, features.VectorFusedMultiplyAdd);
         string broadcast(string vector) => vector == type ? "shift" : vector == width.Class ? "shift" + width.Suffix : $"{vector}.Create(shift)";
 
         writer.Line("// Pass 1, in memory order: each run's sum, its deviations from the channel's first value (shift) and their");
         writer.Line("// squares, added into the channel's double totals (stackalloc starts them at zero).");
         DeclareBuffers(writer, type, channels, "shifts");
         DeclareBuffers(writer, "double", channels, "sums", "deviationSums", "squares");
-        bool vectorPartials = (long)channels * passes.PartialsLength * sizeof(double) <= Limits.StackPartialsMaxBytes;
         if (vectorPartials)
         {
             writer.Line("// Whole vectors add into three double vectors per channel (partials), whose lanes are added once at the end.");
             DeclareBuffers(writer, "double", channels * passes.PartialsLength, "partials");
         }
+
         using (writer.Block($"for (int c = 0; c < {channels}; c++)"))
         {
             writer.Line($"{LayerNormEmitter.At("shiftsRef", "c")} = {LayerNormEmitter.At("inputRef", $"c * {plan.Inner}")};");
@@ -75,11 +87,19 @@ internal static class InOrderBatchNormEmitter
             writer.Line($"{LayerNormEmitter.At("deviationSumsRef", "c")} += deviations;");
             writer.Line($"{LayerNormEmitter.At("squaresRef", "c")} += sumOfSquares;");
         }
+    }
 
-        writer.Line();
+    /// <summary>
+    /// Per channel: mu (the mean of x - shift) and the centered sum of squares, once more in double where the float sums
+    /// cannot be trusted; the stored statistics; then mu, scale and bias into stack buffers for pass 2.
+    /// </summary>
+    private static void EmitChannelStatistics(SourceWriter writer, BatchNormSpec spec, BatchNormPlan plan, VectorPasses passes, bool vectorPartials)
+    {
+        string type = spec.Element.Keyword();
+        string n = Literals.Int(plan.Count);
         writer.Line("// Each channel's statistics; then mu (the mean of x - shift), scale and bias for pass 2.");
-        DeclareBuffers(writer, type, channels, "mus", "scales", "biases");
-        using (writer.Block($"for (int c = 0; c < {channels}; c++)"))
+        DeclareBuffers(writer, type, plan.Channels, "mus", "scales", "biases");
+        using (writer.Block($"for (int c = 0; c < {plan.Channels}; c++)"))
         {
             writer.Line($"{type} shift = {LayerNormEmitter.At("shiftsRef", "c")};");
             if (vectorPartials)
@@ -126,9 +146,6 @@ internal static class InOrderBatchNormEmitter
             writer.Line($"{LayerNormEmitter.At("biasesRef", "c")} = ({type})b;");
         }
 
-        writer.Line();
-        writer.Line("// Pass 2: y = (x - shift - mu) * scale + b, run by run in memory order.");
-        EmitStorePass(writer, spec, plan, width, features, ["shift", "mu"]);
     }
 
     /// <summary>"Span&lt;T&gt; name = stackalloc T[count];" and "ref T nameRef = ..." for each name.</summary>
