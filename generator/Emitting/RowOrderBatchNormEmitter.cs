@@ -16,19 +16,14 @@ internal static class RowOrderBatchNormEmitter
 
     public static void EmitTraining(SourceWriter writer, BatchNormSpec spec, BatchNormPlan plan, SegmentLayout layout, TargetFeatures features)
     {
-        ElementType element = spec.Element;
-        string type = element.Keyword();
-        string v = layout.Width.Class;
-        bool isFloat = element == ElementType.Float;
-        string[] halves = isFloat ? ["Lo", "Hi"] : [""];
+        string type = spec.Element.Keyword();
+        var lanes = new Halves(writer, layout.Width.Class, spec.Element == ElementType.Float);
+        string v = lanes.Vector;
+        bool isFloat = lanes.IsFloat;
+        string[] halves = lanes.Names;
         int[] blocks = Enumerable.Range(0, layout.LoopIterations).ToArray();
         string offset(int k) => Literals.Int(k * layout.Lanes);
-        string n = Literals.Int(plan.Count);
         string rowsEnd = Literals.Int((long)plan.Outer * plan.Channels);
-        void widen(string name, string expression) => writer.Line(isFloat
-            ? $"(var {name}Lo, var {name}Hi) = {v}.Widen({expression});"
-            : $"var {name} = {expression};");
-        string narrow(Func<string, string> part) => isFloat ? $"{v}.Narrow({part("Lo")}, {part("Hi")})" : part("");
         string multiplyAdd(string a, string b, string c) => features.VectorFusedMultiplyAdd ? $"{v}.FusedMultiplyAdd({a}, {b}, {c})" : $"{a} * {b} + {c}";
 
         writer.Line("// Pass 1, row by row with every block of channels in registers: the deviations from the first row (shift)");
@@ -60,78 +55,7 @@ internal static class RowOrderBatchNormEmitter
             writer.Line();
             using (writer.Block($"// Channels [{k * layout.Lanes}, {(k + 1) * layout.Lanes}): statistics per lane"))
             {
-                widen("shiftWide", $"shift{k}");
-                writer.Line("// mu: the mean of x - shift; sumOfSquares: of x - shift - mu.");
-                foreach (string h in halves)
-                {
-                    writer.Line($"var mu{h} = dev{k}Total{h} / {n};");
-                    writer.Line($"var sumOfSquares{h} = sq{k}Total{h} - (mu{h} * dev{k}Total{h});");
-                }
-
-                string trusted(string h) =>
-                    $"{v}.LessThanAll({v}.Abs(sumOfSquares{h}), {v}.Create(double.PositiveInfinity)) && {v}.LessThanOrEqualAll(mu{h} * mu{h} * {n}, sumOfSquares{h} * {Limits.ShiftDeviationsMax * Limits.ShiftDeviationsMax})";
-                using (writer.Block($"if (!({string.Join(" && ", halves.Select(trusted))}))"))
-                {
-                    writer.Line($"// Float squares overflowed, the values hold NaN/Inf, or a first value lies more than {Limits.ShiftDeviationsMax} standard");
-                    writer.Line("// deviations from its channel's mean: the block once more, each deviation in double.");
-                    writer.Line($"{v}<double> {string.Join(", ", halves.SelectMany(h => new[] { $"devD{h} = default", $"sqD{h} = default" }))};");
-                    using (writer.Block($"for (nuint row = 0; row < {rowsEnd}; row += {plan.Channels})"))
-                    {
-                        widen("x", VectorPasses.Load(v, "inputRef", k == 0 ? "row" : $"row + {offset(k)}"));
-                        foreach (string h in halves)
-                        {
-                            writer.Line($"var d{h} = x{h} - shiftWide{h};");
-                            writer.Line($"devD{h} += d{h};");
-                            writer.Line($"sqD{h} += d{h} * d{h};");
-                        }
-                    }
-
-                    foreach (string h in halves)
-                    {
-                        writer.Line($"mu{h} = devD{h} / {n};");
-                        writer.Line($"sumOfSquares{h} = sqD{h} - (devD{h} * mu{h});");
-                    }
-                }
-
-                foreach (string h in halves)
-                {
-                    writer.Line($"sumOfSquares{h} = {v}.Max(sumOfSquares{h}, {v}<double>.Zero);");
-                    writer.Line($"var invStd{h} = {v}.Create(1.0) / {v}.Sqrt(sumOfSquares{h} / {n} + {v}.Create({Literals.Double(spec.Epsilon)}));");
-                }
-
-                string block = offset(k);
-                if (spec.HasRunningStatistics)
-                {
-                    string keep = Literals.Double(1 - spec.Momentum);
-                    string m = Literals.Double(spec.Momentum);
-                    string folded(string h) => $"sumOfSquares{h} / {(spec.UnbiasedRunningVariance ? plan.Count - 1 : plan.Count)}";
-                    widen("oldMean", VectorPasses.Load(v, "runningMeanRef", block));
-                    writer.Line(VectorPasses.Store(v, narrow(h => $"oldMean{h} * {keep} + (shiftWide{h} + mu{h}) * {m}"), "runningMeanRef", block));
-                    widen("oldVar", VectorPasses.Load(v, "runningVarRef", block));
-                    writer.Line(VectorPasses.Store(v, narrow(h => $"oldVar{h} * {keep} + {folded(h)} * {m}"), "runningVarRef", block));
-                }
-
-                if (spec.HasMean)
-                {
-                    writer.Line(VectorPasses.Store(v, narrow(h => $"shiftWide{h} + mu{h}"), "meanRef", block));
-                }
-
-                if (spec.HasRstd)
-                {
-                    writer.Line(VectorPasses.Store(v, narrow(h => "invStd" + h), "rstdRef", block));
-                }
-
-                if (spec.HasWeight)
-                {
-                    widen("gamma", VectorPasses.Load(v, "weightRef", block));
-                    writer.Line($"scale{k} = {narrow(h => $"invStd{h} * gamma{h}")};");
-                }
-                else
-                {
-                    writer.Line($"scale{k} = {narrow(h => "invStd" + h)};");
-                }
-
-                writer.Line($"mu{k} = {narrow(h => "mu" + h)};");
+                EmitBlockStatistics(lanes, spec, plan, k, offset(k), rowsEnd);
             }
         }
 
@@ -155,5 +79,102 @@ internal static class RowOrderBatchNormEmitter
                 ScalarBatchNormEmitter.EmitChannel(writer, spec, plan, Literals.Int(piece.Offset));
             }
         }
+    }
+
+    /// <summary>
+    /// One block's statistics per lane from its totals (once more in double where the float sums cannot be trusted):
+    /// the stored statistics, then mu{k} and scale{k} for pass 2.
+    /// </summary>
+    private static void EmitBlockStatistics(Halves lanes, BatchNormSpec spec, BatchNormPlan plan, int k, string block, string rowsEnd)
+    {
+        SourceWriter writer = lanes.Writer;
+        string v = lanes.Vector;
+        string[] halves = lanes.Names;
+        string n = Literals.Int(plan.Count);
+        lanes.Widen("shiftWide", $"shift{k}");
+        writer.Line("// mu: the mean of x - shift; sumOfSquares: of x - shift - mu.");
+        foreach (string h in halves)
+        {
+            writer.Line($"var mu{h} = dev{k}Total{h} / {n};");
+            writer.Line($"var sumOfSquares{h} = sq{k}Total{h} - (mu{h} * dev{k}Total{h});");
+        }
+
+        string trusted(string h) =>
+            $"{v}.LessThanAll({v}.Abs(sumOfSquares{h}), {v}.Create(double.PositiveInfinity)) && {v}.LessThanOrEqualAll(mu{h} * mu{h} * {n}, sumOfSquares{h} * {Limits.ShiftDeviationsMax * Limits.ShiftDeviationsMax})";
+        using (writer.Block($"if (!({string.Join(" && ", halves.Select(trusted))}))"))
+        {
+            writer.Line($"// Float squares overflowed, the values hold NaN/Inf, or a first value lies more than {Limits.ShiftDeviationsMax} standard");
+            writer.Line("// deviations from its channel's mean: the block once more, each deviation in double.");
+            writer.Line($"{v}<double> {string.Join(", ", halves.SelectMany(h => new[] { $"devD{h} = default", $"sqD{h} = default" }))};");
+            using (writer.Block($"for (nuint row = 0; row < {rowsEnd}; row += {plan.Channels})"))
+            {
+                lanes.Widen("x", VectorPasses.Load(v, "inputRef", k == 0 ? "row" : $"row + {block}"));
+                foreach (string h in halves)
+                {
+                    writer.Line($"var d{h} = x{h} - shiftWide{h};");
+                    writer.Line($"devD{h} += d{h};");
+                    writer.Line($"sqD{h} += d{h} * d{h};");
+                }
+            }
+
+            foreach (string h in halves)
+            {
+                writer.Line($"mu{h} = devD{h} / {n};");
+                writer.Line($"sumOfSquares{h} = sqD{h} - (devD{h} * mu{h});");
+            }
+        }
+
+        foreach (string h in halves)
+        {
+            writer.Line($"sumOfSquares{h} = {v}.Max(sumOfSquares{h}, {v}<double>.Zero);");
+            writer.Line($"var invStd{h} = {v}.Create(1.0) / {v}.Sqrt(sumOfSquares{h} / {n} + {v}.Create({Literals.Double(spec.Epsilon)}));");
+        }
+
+        if (spec.HasRunningStatistics)
+        {
+            string keep = Literals.Double(1 - spec.Momentum);
+            string m = Literals.Double(spec.Momentum);
+            string folded(string h) => $"sumOfSquares{h} / {(spec.UnbiasedRunningVariance ? plan.Count - 1 : plan.Count)}";
+            lanes.Widen("oldMean", VectorPasses.Load(v, "runningMeanRef", block));
+            writer.Line(VectorPasses.Store(v, lanes.Narrow(h => $"oldMean{h} * {keep} + (shiftWide{h} + mu{h}) * {m}"), "runningMeanRef", block));
+            lanes.Widen("oldVar", VectorPasses.Load(v, "runningVarRef", block));
+            writer.Line(VectorPasses.Store(v, lanes.Narrow(h => $"oldVar{h} * {keep} + {folded(h)} * {m}"), "runningVarRef", block));
+        }
+
+        if (spec.HasMean)
+        {
+            writer.Line(VectorPasses.Store(v, lanes.Narrow(h => $"shiftWide{h} + mu{h}"), "meanRef", block));
+        }
+
+        if (spec.HasRstd)
+        {
+            writer.Line(VectorPasses.Store(v, lanes.Narrow(h => "invStd" + h), "rstdRef", block));
+        }
+
+        if (spec.HasWeight)
+        {
+            lanes.Widen("gamma", VectorPasses.Load(v, "weightRef", block));
+            writer.Line($"scale{k} = {lanes.Narrow(h => $"invStd{h} * gamma{h}")};");
+        }
+        else
+        {
+            writer.Line($"scale{k} = {lanes.Narrow(h => "invStd" + h)};");
+        }
+
+        writer.Line($"mu{k} = {lanes.Narrow(h => "mu" + h)};");
+    }
+
+    /// <summary>Double lanes of a vector class: two halves (Lo, Hi) for float blocks, one for double blocks.</summary>
+    private sealed record Halves(SourceWriter Writer, string Vector, bool IsFloat)
+    {
+        public string[] Names { get; } = IsFloat ? ["Lo", "Hi"] : [""];
+
+        /// <summary>"(var nameLo, var nameHi) = V.Widen(expression);" or "var name = expression;".</summary>
+        public void Widen(string name, string expression) => Writer.Line(IsFloat
+            ? $"(var {name}Lo, var {name}Hi) = {Vector}.Widen({expression});"
+            : $"var {name} = {expression};");
+
+        /// <summary>"V.Narrow(partLo, partHi)" or the one part.</summary>
+        public string Narrow(Func<string, string> part) => IsFloat ? $"{Vector}.Narrow({part("Lo")}, {part("Hi")})" : part("");
     }
 }
