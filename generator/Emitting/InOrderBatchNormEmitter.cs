@@ -22,9 +22,9 @@ internal static class InOrderBatchNormEmitter
         using (writer.Block($"for (int c = 0; c < {plan.Channels}; c++)"))
         {
             BatchNormEmitter.EmitInferenceStatistics(writer, spec, "c");
-            writer.Line($"{LayerNormEmitter.At("centersRef", "c")} = ({type})center;");
-            writer.Line($"{LayerNormEmitter.At("scalesRef", "c")} = ({type})scale;");
-            writer.Line($"{LayerNormEmitter.At("biasesRef", "c")} = ({type})b;");
+            writer.Line($"{LayerNormEmitter.At("centersRef", "c")} = {BatchNormEmitter.Cast(spec)}center;");
+            writer.Line($"{LayerNormEmitter.At("scalesRef", "c")} = {BatchNormEmitter.Cast(spec)}scale;");
+            writer.Line($"{LayerNormEmitter.At("biasesRef", "c")} = {BatchNormEmitter.Cast(spec)}b;");
         }
 
         writer.Line("// y = (x - center) * scale + b, run by run in memory order.");
@@ -102,26 +102,27 @@ internal static class InOrderBatchNormEmitter
         using (writer.Block($"for (int c = 0; c < {plan.Channels}; c++)"))
         {
             writer.Line($"{type} shift = {LayerNormEmitter.At("shiftsRef", "c")};");
+            writer.Line($"double sum = {LayerNormEmitter.At("sumsRef", "c")}, deviations = {LayerNormEmitter.At("deviationSumsRef", "c")}, squareSum = {LayerNormEmitter.At("squaresRef", "c")};");
             if (vectorPartials)
             {
                 writer.Line($"ref double partial = ref {LayerNormEmitter.At("partialsRef", $"c * {passes.PartialsLength}")};");
-                string[] totals = ["sumsRef", "deviationSumsRef", "squaresRef"];
+                string[] totals = ["sum", "deviations", "squareSum"];
                 for (int k = 0; k < totals.Length; k++)
                 {
-                    writer.Line($"{LayerNormEmitter.At(totals[k], "c")} += {passes.PartialTotal("partial", k)};");
+                    writer.Line($"{totals[k]} += {passes.PartialTotal("partial", k)};");
                 }
             }
 
             writer.Line("// mu: from the deviations, exact where they are (values within a factor 2 of shift); from the raw sum when");
             writer.Line("// the mean lies nearer 0 than shift (the deviations rounded, the raw values did not).");
-            writer.Line($"double mu = {LayerNormEmitter.At("deviationSumsRef", "c")} / {n};");
-            writer.Line($"double rawMean = {LayerNormEmitter.At("sumsRef", "c")} / {n};");
+            writer.Line($"double mu = deviations / {n};");
+            writer.Line($"double rawMean = sum / {n};");
             using (writer.Block($"if ({Names.Math}.Abs(rawMean) < {Names.Math}.Abs(mu))"))
             {
                 writer.Line("mu = rawMean - shift;");
             }
 
-            writer.Line($"double sumOfSquares = {LayerNormEmitter.At("squaresRef", "c")} - ({n} * mu * mu);");
+            writer.Line($"double sumOfSquares = squareSum - ({n} * mu * mu);");
             using (writer.Block($"if (!double.IsFinite(sumOfSquares) || {n} * mu * mu > {Limits.ShiftDeviationsMax * Limits.ShiftDeviationsMax} * sumOfSquares)"))
             {
                 writer.Line($"// The squares overflowed, the values hold NaN/Inf, or the first value lies more than {Limits.ShiftDeviationsMax} standard");
@@ -141,11 +142,10 @@ internal static class InOrderBatchNormEmitter
 
             writer.Line($"sumOfSquares = {Names.Math}.Max(0, sumOfSquares);");
             BatchNormEmitter.EmitTrainingStatistics(writer, spec, plan, "c");
-            writer.Line($"{LayerNormEmitter.At("musRef", "c")} = ({type})mu;");
-            writer.Line($"{LayerNormEmitter.At("scalesRef", "c")} = ({type})scale;");
-            writer.Line($"{LayerNormEmitter.At("biasesRef", "c")} = ({type})b;");
+            writer.Line($"{LayerNormEmitter.At("musRef", "c")} = {BatchNormEmitter.Cast(spec)}mu;");
+            writer.Line($"{LayerNormEmitter.At("scalesRef", "c")} = {BatchNormEmitter.Cast(spec)}scale;");
+            writer.Line($"{LayerNormEmitter.At("biasesRef", "c")} = {BatchNormEmitter.Cast(spec)}b;");
         }
-
     }
 
     /// <summary>"Span&lt;T&gt; name = stackalloc T[count];" and "ref T nameRef = ..." for each name.</summary>

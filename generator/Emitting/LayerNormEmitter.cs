@@ -106,7 +106,7 @@ internal static class LayerNormEmitter
         string cast = spec.Element == ElementType.Float ? "(float)" : "";
         if (spec.HasMean)
         {
-            writer.Line($"{At("meanRef", group)} = {cast}({mean});");
+            writer.Line($"{At("meanRef", group)} = {(cast.Length > 0 ? $"{cast}({mean})" : mean)};");
         }
 
         if (spec.HasRstd)

@@ -21,20 +21,25 @@ internal static class VectorLayerNormEmitter
         // Out of cache, two groups' stores interleave two write streams to memory: slower than one at a time.
         bool paired = 2L * plan.Groups * n * spec.Element.Size() <= Limits.PairedGroupsMaxBytes;
         int pairs = paired ? plan.Groups / 2 : 0;
+        string cast = spec.Element == ElementType.Float ? "(float)" : "";
+
+        // One group on its own (x and y point at it).
+        void EmitSingle(string group)
+        {
+            if (!paired && group == "g")
+            {
+                EmitPrefetch(writer, spec, plan);
+            }
+
+            EmitStatistics(writer, spec, plan, width, passes, group);
+            writer.Line($"{type} muT = {cast}mu, invStdT = {cast}invStd;");
+            writer.Line();
+            EmitStore(writer, spec, width, passes, n, ["T"]);
+        }
+
         if (pairs == 0)
         {
-            LayerNormEmitter.EmitGroupLoop(writer, spec, plan, group =>
-            {
-                if (!paired && group == "g")
-                {
-                    EmitPrefetch(writer, spec, plan);
-                }
-
-                EmitStatistics(writer, spec, plan, width, passes, group);
-                writer.Line($"{type} muT = ({type})mu, invStdT = ({type})invStd;");
-                writer.Line();
-                EmitStore(writer, spec, width, passes, n, ["T"]);
-            });
+            LayerNormEmitter.EmitGroupLoop(writer, spec, plan, EmitSingle);
             return;
         }
 
@@ -42,14 +47,14 @@ internal static class VectorLayerNormEmitter
         {
             string second = int.TryParse(first, out int g) ? Literals.Int(g + 1) : $"{first} + 1";
             writer.Line($"{type} muA, invStdA, muB, invStdB;");
-            foreach ((string group, string k) in new[] { (first, "A"), (second, "B") })
+            foreach ((string group, string k, int index) in new[] { (first, "A", 0), (second, "B", 1) })
             {
                 using (writer.Block($"// Group {group}: statistics"))
                 {
-                    writer.Line($"ref {type} x = ref {LayerNormEmitter.At("inputRef", Offset(group, n))};");
+                    writer.Line($"ref {type} x = ref {LayerNormEmitter.At("inputRef", GroupStart(first, index, n))};");
                     EmitStatistics(writer, spec, plan, width, passes, group);
-                    writer.Line($"mu{k} = ({type})mu;");
-                    writer.Line($"invStd{k} = ({type})invStd;");
+                    writer.Line($"mu{k} = {cast}mu;");
+                    writer.Line($"invStd{k} = {cast}invStd;");
                 }
             }
 
@@ -57,8 +62,8 @@ internal static class VectorLayerNormEmitter
             string shared = spec.HasWeight || spec.HasBias ? $", {(spec.HasWeight && spec.HasBias ? "weight and bias" : spec.HasWeight ? "weight" : "bias")} loaded once for both" : "";
             using (writer.Block($"// Groups {first} and {second}: the store pass{shared}"))
             {
-                writer.Line($"ref {type} xA = ref {LayerNormEmitter.At("inputRef", Offset(first, n))};");
-                writer.Line($"ref {type} yA = ref {LayerNormEmitter.At("outputRef", Offset(first, n))};");
+                writer.Line($"ref {type} xA = ref {LayerNormEmitter.At("inputRef", GroupStart(first, 0, n))};");
+                writer.Line($"ref {type} yA = ref {LayerNormEmitter.At("outputRef", GroupStart(first, 0, n))};");
                 writer.Line($"ref {type} xB = ref {Names.Unsafe}.Add(ref xA, {n});");
                 writer.Line($"ref {type} yB = ref {Names.Unsafe}.Add(ref yA, {n});");
                 EmitStore(writer, spec, width, passes, n, ["A", "B"]);
@@ -88,13 +93,7 @@ internal static class VectorLayerNormEmitter
         {
             writer.Line();
             writer.Line("// The last, odd group on its own.");
-            LayerNormEmitter.EmitGroupLoop(writer, spec, plan, group =>
-            {
-                EmitStatistics(writer, spec, plan, width, passes, group);
-                writer.Line($"{type} muT = ({type})mu, invStdT = ({type})invStd;");
-                writer.Line();
-                EmitStore(writer, spec, width, passes, n, ["T"]);
-            }, firstGroup: plan.Groups - 1, groupCount: 1);
+            LayerNormEmitter.EmitGroupLoop(writer, spec, plan, EmitSingle, firstGroup: plan.Groups - 1, groupCount: 1);
         }
     }
 
@@ -118,8 +117,11 @@ internal static class VectorLayerNormEmitter
         }
     }
 
-    private static string Offset(string group, int n) =>
-        int.TryParse(group, out int g) ? Literals.Int((long)g * n) : group == "g + 1" ? $"(g + 1) * {n}" : $"{group} * {n}";
+    /// <summary>The first element of group first + index (first: a constant, or the loop variable g).</summary>
+    private static string GroupStart(string first, int index, int n) =>
+        int.TryParse(first, out int g) ? Literals.Int((long)(g + index) * n)
+        : index == 0 ? $"{first} * {n}"
+        : $"({first} + {index}) * {n}";
 
     /// <summary>
     /// The group's mean and 1 / sqrt(var + eps) in the doubles <c>mu</c> and <c>invStd</c> (x points at the group),
