@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
 namespace FixedNorm;
@@ -26,6 +27,95 @@ public static class MemoryHints
             {
                 Sse.Prefetch0(line + offset);
             }
+        }
+    }
+
+    /// <summary>
+    /// How many elements from <paramref name="start"/> to the first address aligned to <paramref name="alignment"/>
+    /// bytes (a power of two): 0 when it is aligned. Only a plan for <see cref="StoreNonTemporal{T}(Vector512{T}, ref T)"/>:
+    /// if the GC moves the memory later, those stores see it and store the ordinary way.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe int ElementsToAlignment<T>(ref T start, int alignment)
+        where T : unmanaged
+    {
+        nuint mask = (nuint)(alignment - 1);
+        nuint bytes = ((nuint)alignment - ((nuint)Unsafe.AsPointer(ref start) & mask)) & mask;
+        return (int)bytes / sizeof(T);
+    }
+
+    /// <summary>
+    /// Stores <paramref name="value"/> at <paramref name="destination"/> past the caches (x86 MOVNTPS and kin) when the
+    /// address is aligned to the vector's size, else the ordinary way. The memory is pinned for the store, so the
+    /// address tested is the address written. Follow a run of these with <see cref="StoreFence"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe void StoreNonTemporal<T>(Vector512<T> value, ref T destination)
+        where T : unmanaged
+    {
+        fixed (T* address = &destination)
+        {
+            if (((nuint)address & 63) == 0)
+            {
+                Vector512.StoreAlignedNonTemporal(value, address);
+            }
+            else
+            {
+                Vector512.Store(value, address);
+            }
+        }
+    }
+
+    /// <inheritdoc cref="StoreNonTemporal{T}(Vector512{T}, ref T)"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe void StoreNonTemporal<T>(Vector256<T> value, ref T destination)
+        where T : unmanaged
+    {
+        fixed (T* address = &destination)
+        {
+            if (((nuint)address & 31) == 0)
+            {
+                Vector256.StoreAlignedNonTemporal(value, address);
+            }
+            else
+            {
+                Vector256.Store(value, address);
+            }
+        }
+    }
+
+    /// <inheritdoc cref="StoreNonTemporal{T}(Vector512{T}, ref T)"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe void StoreNonTemporal<T>(Vector128<T> value, ref T destination)
+        where T : unmanaged
+    {
+        fixed (T* address = &destination)
+        {
+            if (((nuint)address & 15) == 0)
+            {
+                Vector128.StoreAlignedNonTemporal(value, address);
+            }
+            else
+            {
+                Vector128.Store(value, address);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Orders the non-temporal stores before it ahead of every store after it (x86 SFENCE; a full barrier elsewhere),
+    /// so a thread that sees a later write also sees the kernel's output.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void StoreFence()
+    {
+        if (Sse.IsSupported)
+        {
+            Sse.StoreFence();
+        }
+        else
+        {
+            Interlocked.MemoryBarrier();
         }
     }
 }

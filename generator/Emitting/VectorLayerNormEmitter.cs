@@ -23,6 +23,9 @@ internal static class VectorLayerNormEmitter
         int pairs = paired ? plan.Groups / 2 : 0;
         string cast = spec.Element == ElementType.Float ? "(float)" : "";
 
+        // Largest outputs: stored past the caches.
+        bool streamed = StreamingStore.Applies(spec, plan, paired);
+
         // One group on its own (x and y point at it).
         void EmitSingle(string group)
         {
@@ -34,12 +37,31 @@ internal static class VectorLayerNormEmitter
             EmitStatistics(writer, spec, plan, width, passes, group);
             writer.Line($"{type} muT = {cast}mu, invStdT = {cast}invStd;");
             writer.Line();
-            EmitStore(writer, spec, width, passes, n, ["T"]);
+            if (streamed)
+            {
+                EmitBroadcasts(writer, width, ["T"]);
+                StreamingStore.EmitGroup(writer, spec, width, passes, n, group,
+                    (vector, x, weight, bias, offset) => Normalized(spec, passes, width, vector, x, "T", offset, VectorPasses.Load(vector, weight, offset), VectorPasses.Load(vector, bias, offset)));
+            }
+            else
+            {
+                EmitStore(writer, spec, width, passes, n, ["T"]);
+            }
         }
 
         if (pairs == 0)
         {
+            if (streamed)
+            {
+                StreamingStore.EmitSetup(writer, spec, plan, width);
+            }
+
             LayerNormEmitter.EmitGroupLoop(writer, spec, plan, EmitSingle);
+            if (streamed)
+            {
+                StreamingStore.EmitEnd(writer, spec, plan, width);
+            }
+
             return;
         }
 
@@ -178,18 +200,10 @@ internal static class VectorLayerNormEmitter
     /// </summary>
     private static void EmitStore(SourceWriter writer, LayerNormSpec spec, VectorWidth width, VectorPasses passes, int n, string[] groups)
     {
-        string v = width.Class;
-        string suffix = width.Suffix;
         bool single = groups.Length == 1;
         string xRef(string k) => single ? "x" : "x" + k;
         string yRef(string k) => single ? "y" : "y" + k;
-        foreach (string k in groups)
-        {
-            writer.Line($"var mu{k}{suffix} = {v}.Create(mu{k});");
-            writer.Line($"var invStd{k}{suffix} = {v}.Create(invStd{k});");
-        }
-
-        string broadcast(string vector, string name) => vector == v ? name + suffix : $"{vector}.Create({name})";
+        EmitBroadcasts(writer, width, groups);
         int shared = 0;
         writer.Line($"// Pass 2: y = (x - mu) * invStd{(spec.HasWeight ? " * weight" : "")}{(spec.HasBias ? " + bias" : "")}.");
         passes.ForEach(n,
@@ -217,18 +231,7 @@ internal static class VectorLayerNormEmitter
 
                 foreach (string k in groups)
                 {
-                    string value = $"({VectorPasses.Load(vector, xRef(k), offset)} - {broadcast(vector, "mu" + k)}) * {broadcast(vector, "invStd" + k)}";
-                    if (spec.HasWeight && spec.HasBias)
-                    {
-                        value = passes.MultiplyAdd(vector, value, weight, bias);
-                    }
-                    else
-                    {
-                        value += spec.HasWeight ? $" * {weight}" : "";
-                        value += spec.HasBias ? $" + {bias}" : "";
-                    }
-
-                    lines.Add(VectorPasses.Store(vector, value, yRef(k), offset));
+                    lines.Add(VectorPasses.Store(vector, Normalized(spec, passes, width, vector, xRef(k), k, offset, weight, bias), yRef(k), offset));
                 }
 
                 return string.Join("\n", lines);
@@ -240,5 +243,33 @@ internal static class VectorLayerNormEmitter
                 value += spec.HasBias ? $" + {LayerNormEmitter.At("biasRef", offset)}" : "";
                 return $"{LayerNormEmitter.At(yRef(k), offset)} = {value};";
             })));
+    }
+
+    /// <summary>"var muT512 = Vector512.Create(muT);" and the same for invStd, per group suffix.</summary>
+    private static void EmitBroadcasts(SourceWriter writer, VectorWidth width, string[] groups)
+    {
+        foreach (string k in groups)
+        {
+            writer.Line($"var mu{k}{width.Suffix} = {width.Class}.Create(mu{k});");
+            writer.Line($"var invStd{k}{width.Suffix} = {width.Class}.Create(invStd{k});");
+        }
+    }
+
+    /// <summary>
+    /// (x - mu) * invStd * weight + bias for the vector at <paramref name="offset"/> of <paramref name="x"/>, with group
+    /// k's broadcast statistics (muT512...; a narrower tail vector broadcasts its own) and the given weight and bias.
+    /// </summary>
+    private static string Normalized(LayerNormSpec spec, VectorPasses passes, VectorWidth width, string vector, string x, string k, string offset, string weight, string bias)
+    {
+        string broadcast(string name) => vector == width.Class ? name + width.Suffix : $"{vector}.Create({name})";
+        string value = $"({VectorPasses.Load(vector, x, offset)} - {broadcast("mu" + k)}) * {broadcast("invStd" + k)}";
+        if (spec.HasWeight && spec.HasBias)
+        {
+            return passes.MultiplyAdd(vector, value, weight, bias);
+        }
+
+        value += spec.HasWeight ? $" * {weight}" : "";
+        value += spec.HasBias ? $" + {bias}" : "";
+        return value;
     }
 }

@@ -42,6 +42,7 @@ public sealed class CompiledKernels
             source.AppendLine($"    public static partial void {kernel.Name}({parameters});");
             string arrays = string.Join(", ", kernel.Parameters.Select(p => $"{t}[] {p}"));
             source.AppendLine($"    public static void {kernel.Name}_Run({arrays}) => {kernel.Name}({string.Join(", ", kernel.Parameters)});");
+            source.AppendLine($"    public static void {kernel.Name}_RunFrom(int start, {arrays}) => {kernel.Name}({string.Join(", ", kernel.Parameters.Select(p => $"{p}.AsSpan(start)"))});");
         }
 
         source.AppendLine("}");
@@ -66,9 +67,17 @@ public sealed class CompiledKernels
     }
 
     /// <summary>Calls kernel <paramref name="name"/> with arrays in its declared parameter order.</summary>
-    public void Run(string name, params Array[] arguments)
+    public void Run(string name, params Array[] arguments) => Invoke(name + "_Run", arguments);
+
+    /// <summary>
+    /// Calls kernel <paramref name="name"/> with every array's span from element <paramref name="start"/> on (the arrays
+    /// are that much longer), so a test can place the spans at any alignment; the same array twice is the same span.
+    /// </summary>
+    public void RunFrom(string name, int start, params Array[] arguments) => Invoke(name + "_RunFrom", [start, .. arguments]);
+
+    private void Invoke(string wrapper, object[] arguments)
     {
-        MethodInfo method = _type.GetMethod(name + "_Run") ?? throw new ArgumentException($"No kernel {name}.");
+        MethodInfo method = _type.GetMethod(wrapper) ?? throw new ArgumentException($"No kernel wrapper {wrapper}.");
         try
         {
             method.Invoke(null, arguments);

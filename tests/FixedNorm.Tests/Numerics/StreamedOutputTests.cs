@@ -1,0 +1,171 @@
+using System.Runtime.Intrinsics;
+using FixedNorm.Tests.Infrastructure;
+
+namespace FixedNorm.Tests.Numerics;
+
+/// <summary>
+/// LayerNorm outputs of 8 MB and more whose groups are whole 64-byte lines are streamed past the caches: aligned
+/// non-temporal stores from the output's first aligned element on, the vector across two groups put together on the
+/// stack, ordinary stores before the first and after the last aligned element. Checked at every alignment the output
+/// can have (the span starting 0 to 15 floats into its array), with the output being the input itself, for groups of
+/// one vector and for doubles, every element against the float64 reference; and the elements before the span stay
+/// untouched.
+/// </summary>
+public sealed class StreamedOutputTests
+{
+    private const float Untouched = -12345f;
+
+    private static readonly Lazy<CompiledKernels> Kernels = new(() => CompiledKernels.Compile(
+    [
+        new KernelDeclaration("Rows768", "[LayerNorm(2731, 768)]", "float", ["input", "weight", "bias", "output"]),
+        new KernelDeclaration("OneVectorGroups", "[LayerNorm(131072, 16)]", "float", ["input", "output", "mean", "rstd"]),
+        new KernelDeclaration("Doubles", "[LayerNorm(1366, 768)]", "double", ["input", "output", "mean", "rstd"]),
+        new KernelDeclaration("JustBelow8MB", "[LayerNorm(2730, 768)]", "float", ["input", "output"]),
+        new KernelDeclaration("NotWholeLines", "[LayerNorm(2731, 776)]", "float", ["input", "output"]),
+    ]));
+
+    public static TheoryData<int> FloatStarts() => new(Enumerable.Range(0, 16));
+
+    public static TheoryData<int> DoubleStarts() => new(Enumerable.Range(0, 8));
+
+    [Theory]
+    [InlineData("Rows768", true)]
+    [InlineData("OneVectorGroups", true)]
+    [InlineData("Doubles", true)]
+    [InlineData("JustBelow8MB", false)]
+    [InlineData("NotWholeLines", false)]
+    public void OnlyLargeOutputsOfWholeLinesAreStreamed(string kernel, bool streamed)
+    {
+        string source = Assert.Single(Kernels.Value.GeneratedSources, s => s.Contains($" {kernel}(", StringComparison.Ordinal));
+        Assert.Equal(streamed, source.Contains("MemoryHints.StoreNonTemporal", StringComparison.Ordinal));
+        Assert.Equal(streamed, source.Contains("MemoryHints.StoreFence();", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [MemberData(nameof(FloatStarts))]
+    public void EveryAlignmentMatchesTheReference(int start)
+    {
+        const int Groups = 2731, GroupSize = 768;
+        var random = new Random(start);
+        float[] x = Values(random, Groups * GroupSize, 3);
+        float[] weight = Values(random, GroupSize, 1, 0.1);
+        float[] bias = Values(random, GroupSize, 0, 0.1);
+        double[] expected = Reference.LayerNorm(Arrays.ToDouble(x), Groups, GroupSize, 1e-5, Arrays.ToDouble(weight), Arrays.ToDouble(bias)).Output;
+
+        float[] output = Padded(new float[x.Length], start);
+        Kernels.Value.RunFrom("Rows768", start, Padded(x, start), Padded(weight, start), Padded(bias, start), output);
+
+        AssertMatches(expected, output, start, 2e-5);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(5)]
+    [InlineData(10)]
+    [InlineData(15)]
+    public void AnOutputThatIsTheInputMatchesTheReference(int start)
+    {
+        const int Groups = 2731, GroupSize = 768;
+        var random = new Random(100 + start);
+        float[] x = Values(random, Groups * GroupSize, -2);
+        float[] weight = Values(random, GroupSize, 1, 0.1);
+        float[] bias = Values(random, GroupSize, 0, 0.1);
+        double[] expected = Reference.LayerNorm(Arrays.ToDouble(x), Groups, GroupSize, 1e-5, Arrays.ToDouble(weight), Arrays.ToDouble(bias)).Output;
+
+        float[] inPlace = Padded(x, start);
+        Kernels.Value.RunFrom("Rows768", start, inPlace, Padded(weight, start), Padded(bias, start), inPlace);
+
+        AssertMatches(expected, inPlace, start, 2e-5);
+    }
+
+    [Theory]
+    [MemberData(nameof(FloatStarts))]
+    public void GroupsOfOneVectorMatchTheReference(int start)
+    {
+        const int Groups = 131072, GroupSize = 16;
+        var random = new Random(200 + start);
+        float[] x = Values(random, Groups * GroupSize, 0.5);
+        (double[] expected, double[] expectedMean, double[] expectedRstd) = Reference.LayerNorm(Arrays.ToDouble(x), Groups, GroupSize, 1e-5, null, null);
+
+        float[] output = Padded(new float[x.Length], start);
+        float[] mean = Padded(new float[Groups], start);
+        float[] rstd = Padded(new float[Groups], start);
+        Kernels.Value.RunFrom("OneVectorGroups", start, Padded(x, start), output, mean, rstd);
+
+        AssertMatches(expected, output, start, 2e-5);
+        Assert.InRange(Reference.MaxAbsDifference(expectedMean, Arrays.ToDouble(mean[start..])), 0, 2e-5);
+        Assert.InRange(Reference.MaxAbsDifference(expectedRstd, Arrays.ToDouble(rstd[start..])), 0, 2e-5 * expectedRstd.Max());
+    }
+
+    [Theory]
+    [MemberData(nameof(DoubleStarts))]
+    public void DoublesAtEveryAlignmentMatchTheReference(int start)
+    {
+        const int Groups = 1366, GroupSize = 768;
+        var random = new Random(300 + start);
+        double[] x = Arrays.ToDouble(Values(random, Groups * GroupSize, 7));
+        (double[] expected, double[] expectedMean, _) = Reference.LayerNorm(x, Groups, GroupSize, 1e-5, null, null);
+
+        double[] output = new double[start + x.Length];
+        Array.Fill(output, Untouched, 0, start);
+        double[] paddedX = new double[start + x.Length];
+        x.CopyTo(paddedX, start);
+        double[] mean = new double[start + Groups];
+        Kernels.Value.RunFrom("Doubles", start, paddedX, output, mean, new double[start + Groups]);
+
+        Assert.All(output[..start], v => Assert.Equal(Untouched, v));
+        Assert.InRange(Reference.MaxAbsDifference(expected, output[start..]), 0, 1e-11);
+        Assert.InRange(Reference.MaxAbsDifference(expectedMean, mean[start..]), 0, 1e-11);
+    }
+
+    /// <summary>The runtime helper streams only where the address is aligned and stores the ordinary way elsewhere.</summary>
+    [Fact]
+    public void TheStoreHelperWritesTheVectorAtAnyAlignment()
+    {
+        float[] buffer = GC.AllocateArray<float>(64, pinned: true);
+        var handle = System.Runtime.InteropServices.GCHandle.Alloc(buffer, System.Runtime.InteropServices.GCHandleType.Pinned);
+        nint address = handle.AddrOfPinnedObject();
+        handle.Free();
+        var value = Vector512.Create(1f, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16);
+        for (int offset = 0; offset < 16; offset++)
+        {
+            Array.Fill(buffer, Untouched);
+            ref float destination = ref buffer[offset];
+            int head = MemoryHints.ElementsToAlignment(ref destination, 64);
+            Assert.InRange(head, 0, 15);
+            Assert.Equal(0, (address + (4 * (offset + head))) % 64);
+
+            MemoryHints.StoreNonTemporal(value, ref destination);
+            MemoryHints.StoreNonTemporal(value.GetLower(), ref buffer[offset + 16]);
+            MemoryHints.StoreNonTemporal(value.GetLower().GetLower(), ref buffer[offset + 24]);
+            MemoryHints.StoreFence();
+
+            float[] expected = Enumerable.Repeat(Untouched, 64).ToArray();
+            value.CopyTo(expected, offset);
+            value.GetLower().CopyTo(expected, offset + 16);
+            value.GetLower().GetLower().CopyTo(expected, offset + 24);
+            Assert.Equal(expected, buffer);
+        }
+    }
+
+    private static float[] Values(Random random, int length, double offset, double scale = 1) =>
+        Enumerable.Range(0, length).Select(_ => (float)(offset + (scale * Gaussian(random)))).ToArray();
+
+    /// <summary>A copy with <paramref name="start"/> elements of <see cref="Untouched"/> before it.</summary>
+    private static float[] Padded(float[] values, int start)
+    {
+        float[] padded = new float[start + values.Length];
+        Array.Fill(padded, Untouched, 0, start);
+        values.CopyTo(padded, start);
+        return padded;
+    }
+
+    private static void AssertMatches(double[] expected, float[] padded, int start, double tolerance)
+    {
+        Assert.All(padded[..start], v => Assert.Equal(Untouched, v));
+        Assert.InRange(Reference.MaxAbsDifference(expected, Arrays.ToDouble(padded[start..])), 0, tolerance);
+    }
+
+    private static double Gaussian(Random random) =>
+        Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
+}
