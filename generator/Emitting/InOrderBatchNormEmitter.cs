@@ -32,9 +32,9 @@ internal static class InOrderBatchNormEmitter
     }
 
     /// <summary>
-    /// Training: pass 1 sums each run's values, their deviations from the channel's first value and the squares of those
-    /// (in the element type's lanes within a run, in doubles across runs); then each channel's statistics; pass 2
-    /// normalizes.
+    /// Training: pass 1 sums each run's values (in double lanes) and the squares of their deviations from the channel's
+    /// first value (in the element type's lanes within a run, in doubles across runs); then each channel's statistics;
+    /// pass 2 normalizes.
     /// </summary>
     public static void EmitTraining(SourceWriter writer, BatchNormSpec spec, BatchNormPlan plan, VectorWidth width, TargetFeatures features)
     {
@@ -48,20 +48,20 @@ internal static class InOrderBatchNormEmitter
         EmitStorePass(writer, spec, plan, width, features, ["shift", "mu"]);
     }
 
-    /// <summary>Pass 1: per channel, shift (its first value), and the totals of its runs' sums, deviations and squares.</summary>
+    /// <summary>Pass 1: per channel, shift (its first value), and the totals of its runs' sums and squares.</summary>
     private static void EmitSumsPass(SourceWriter writer, BatchNormSpec spec, BatchNormPlan plan, VectorWidth width, VectorPasses passes, bool vectorPartials)
     {
         string type = spec.Element.Keyword();
         int channels = plan.Channels;
         string broadcast(string vector) => vector == type ? "shift" : vector == width.Class ? "shift" + width.Suffix : $"{vector}.Create(shift)";
 
-        writer.Line("// Pass 1, in memory order: each run's sum, its deviations from the channel's first value (shift) and their");
-        writer.Line("// squares, added into the channel's double totals (stackalloc starts them at zero).");
+        writer.Line("// Pass 1, in memory order: each run's sum (in double lanes) and the squares of its deviations from the channel's");
+        writer.Line("// first value (shift), added into the channel's double totals (stackalloc starts them at zero).");
         DeclareBuffers(writer, type, channels, "shifts");
-        DeclareBuffers(writer, "double", channels, "sums", "deviationSums", "squares");
+        DeclareBuffers(writer, "double", channels, "sums", "squares");
         if (vectorPartials)
         {
-            writer.Line("// Whole vectors add into three double vectors per channel (partials), whose lanes are added once at the end.");
+            writer.Line("// Whole vectors add into two double vectors per channel (partials), whose lanes are added once at the end.");
             DeclareBuffers(writer, "double", channels * passes.PartialsLength, "partials");
         }
 
@@ -76,15 +76,14 @@ internal static class InOrderBatchNormEmitter
             writer.Line($"ref {type} x = ref {LayerNormEmitter.At("inputRef", $"o + (nuint)(c * {plan.Inner})")};");
             writer.Line($"{type} shift = {LayerNormEmitter.At("shiftsRef", "c")};");
             writer.Line($"var shift{width.Suffix} = {width.Class}.Create(shift);");
-            writer.Line("double sum = 0, deviations = 0, sumOfSquares = 0;");
+            writer.Line("double sum = 0, sumOfSquares = 0;");
             if (vectorPartials)
             {
                 writer.Line($"ref double partial = ref {LayerNormEmitter.At("partialsRef", $"c * {passes.PartialsLength}")};");
             }
 
-            passes.SumRawAndSquares("sum", "deviations", "sumOfSquares", plan.Inner, "x", broadcast, vectorPartials ? "partial" : null);
+            passes.SumRawAndSquares("sum", "sumOfSquares", plan.Inner, "x", broadcast, vectorPartials ? "partial" : null);
             writer.Line($"{LayerNormEmitter.At("sumsRef", "c")} += sum;");
-            writer.Line($"{LayerNormEmitter.At("deviationSumsRef", "c")} += deviations;");
             writer.Line($"{LayerNormEmitter.At("squaresRef", "c")} += sumOfSquares;");
         }
     }
@@ -102,25 +101,19 @@ internal static class InOrderBatchNormEmitter
         using (writer.Block($"for (int c = 0; c < {plan.Channels}; c++)"))
         {
             writer.Line($"{type} shift = {LayerNormEmitter.At("shiftsRef", "c")};");
-            writer.Line($"double sum = {LayerNormEmitter.At("sumsRef", "c")}, deviations = {LayerNormEmitter.At("deviationSumsRef", "c")}, squareSum = {LayerNormEmitter.At("squaresRef", "c")};");
+            writer.Line($"double sum = {LayerNormEmitter.At("sumsRef", "c")}, squareSum = {LayerNormEmitter.At("squaresRef", "c")};");
             if (vectorPartials)
             {
                 writer.Line($"ref double partial = ref {LayerNormEmitter.At("partialsRef", $"c * {passes.PartialsLength}")};");
-                string[] totals = ["sum", "deviations", "squareSum"];
+                string[] totals = ["sum", "squareSum"];
                 for (int k = 0; k < totals.Length; k++)
                 {
                     writer.Line($"{totals[k]} += {passes.PartialTotal("partial", k)};");
                 }
             }
 
-            writer.Line("// mu: from the deviations, exact where they are (values within a factor 2 of shift); from the raw sum when");
-            writer.Line("// the mean lies nearer 0 than shift (the deviations rounded, the raw values did not).");
-            writer.Line($"double mu = deviations / {n};");
-            writer.Line($"double rawMean = sum / {n};");
-            using (writer.Block($"if ({Names.Math}.Abs(rawMean) < {Names.Math}.Abs(mu))"))
-            {
-                writer.Line("mu = rawMean - shift;");
-            }
+            writer.Line("// mu, the mean of x - shift, from the raw sum: the values added in double lanes, like PyTorch's double accumulator.");
+            writer.Line($"double mu = (sum / {n}) - shift;");
 
             writer.Line($"double sumOfSquares = squareSum - ({n} * mu * mu);");
             using (writer.Block($"if (!double.IsFinite(sumOfSquares) || {n} * mu * mu > {Limits.ShiftDeviationsMax * Limits.ShiftDeviationsMax} * sumOfSquares)"))

@@ -26,21 +26,23 @@ internal static class RowOrderBatchNormEmitter
         string rowsEnd = Literals.Int((long)plan.Outer * plan.Channels);
         string multiplyAdd(string a, string b, string c) => features.VectorFusedMultiplyAdd ? $"{v}.FusedMultiplyAdd({a}, {b}, {c})" : $"{a} * {b} + {c}";
 
-        writer.Line("// Pass 1, row by row with every block of channels in registers: the deviations from the first row (shift)");
-        writer.Line($"// and their squares, per lane{(isFloat ? $", in float over chunks of {Limits.RowChunk} rows widened into double totals" : "")}.");
+        writer.Line("// Pass 1, row by row with every block of channels in registers: the raw values (in double lanes), and the squares");
+        writer.Line($"// of their deviations from the first row (shift) per lane{(isFloat ? $", in float over chunks of {Limits.RowChunk} rows widened into double totals" : "")}.");
         foreach (int k in blocks)
         {
             writer.Line($"var shift{k} = {VectorPasses.Load(v, "inputRef", offset(k))};");
-            writer.Line($"{v}<double> {string.Join(", ", new[] { "dev", "sq" }.SelectMany(s => halves.Select(h => $"{s}{k}Total{h} = default")))};");
+            writer.Line($"{v}<double> {string.Join(", ", new[] { "sum", "sq" }.SelectMany(s => halves.Select(h => $"{s}{k}Total{h} = default")))};");
         }
 
-        (string, string)[] sums = blocks.SelectMany(k => new[] { ($"dev{k}", $"dev{k}Total"), ($"sq{k}", $"sq{k}Total") }).ToArray();
+        (string, string)[] sums = blocks.Select(k => ($"sq{k}", $"sq{k}Total")).ToArray();
         VectorBatchNormEmitter.EmitRowSums(writer, plan, v, type, isFloat, sums, row => blocks.SelectMany(k => new[]
         {
-            $"var d{k} = {VectorPasses.Load(v, "inputRef", k == 0 ? row : $"{row} + {offset(k)}")} - shift{k};",
-            $"dev{k} += d{k};",
+            $"var x{k} = {VectorPasses.Load(v, "inputRef", k == 0 ? row : $"{row} + {offset(k)}")};",
+        }.Concat(isFloat ? [$"sum{k}TotalLo += {v}.WidenLower(x{k});", $"sum{k}TotalHi += {v}.WidenUpper(x{k});"] : [$"sum{k}Total += x{k};"]).Concat(
+        [
+            $"var d{k} = x{k} - shift{k};",
             features.VectorFusedMultiplyAdd ? $"sq{k} = {v}.FusedMultiplyAdd(d{k}, d{k}, sq{k});" : $"sq{k} += d{k} * d{k};",
-        }).ToArray());
+        ])).ToArray());
 
         writer.Line();
         writer.Line("// Each block's center (shift + mu), scale = invStd * weight and bias for pass 2.");
@@ -92,11 +94,11 @@ internal static class RowOrderBatchNormEmitter
         string[] halves = lanes.Names;
         string n = Literals.Int(plan.Count);
         lanes.Widen("shiftWide", $"shift{k}");
-        writer.Line("// mu: the mean of x - shift; sumOfSquares: of x - shift - mu.");
+        writer.Line("// mu: the mean of x - shift, from the raw sum; sumOfSquares: of x - shift - mu.");
         foreach (string h in halves)
         {
-            writer.Line($"var mu{h} = dev{k}Total{h} / {n};");
-            writer.Line($"var sumOfSquares{h} = sq{k}Total{h} - (mu{h} * dev{k}Total{h});");
+            writer.Line($"var mu{h} = (sum{k}Total{h} / {n}) - shiftWide{h};");
+            writer.Line($"var sumOfSquares{h} = sq{k}Total{h} - (mu{h} * mu{h} * {n});");
         }
 
         string trusted(string h) =>

@@ -71,24 +71,25 @@ internal sealed class VectorPasses(SourceWriter writer, ElementType element, Vec
             offset => offset == "0" ? reference : $"{Names.Unsafe}.Add(ref {reference}, {offset})"));
 
     /// <summary>
-    /// One pass over <paramref name="reference"/>[0, length): the raw elements into <paramref name="sum"/>, their deviations
-    /// from a shift into <paramref name="deviations"/> and the squares of those into <paramref name="squares"/>, each
-    /// chunk's lanes widened to double before they are added (<paramref name="shift"/> gives the shift for a vector class
-    /// or the element type). With <paramref name="partials"/> (a ref to <see cref="PartialsLength"/> doubles), whole
-    /// vectors are added into three double vectors there instead, lanes still apart; the tails go into the totals.
+    /// One pass over <paramref name="reference"/>[0, length): the raw elements into <paramref name="sum"/>, in double
+    /// lanes (floats widened as they are loaded, so the sum is as good as PyTorch's double accumulator, whatever the
+    /// mean), and the squares of their deviations from a shift into <paramref name="squares"/>, in lanes of the element
+    /// type widened to double chunk by chunk (<paramref name="shift"/> gives the shift for a vector class or the element
+    /// type). With <paramref name="partials"/> (a ref to <see cref="PartialsLength"/> doubles), whole vectors are added
+    /// into two double vectors there instead, lanes still apart; the tails go into the totals.
     /// </summary>
-    public void SumRawAndSquares(string sum, string deviations, string squares, int length, string reference, Func<string, string> shift, string? partials = null) =>
+    public void SumRawAndSquares(string sum, string squares, int length, string reference, Func<string, string> shift, string? partials = null) =>
         SumChunks(length, (layout, chunkStart) => SumRawAndSquaresSegment(
-            layout, chunkStart, sum, deviations, squares,
+            layout, chunkStart, sum, squares,
             (vector, offset) => Load(vector, reference, offset),
             offset => offset == "0" ? reference : $"{Names.Unsafe}.Add(ref {reference}, {offset})",
             shift,
             partials));
 
-    /// <summary>How many doubles <see cref="SumRawAndSquares"/> adds into at <c>partials</c>: three double vectors.</summary>
-    public int PartialsLength => 3 * width.Lanes(ElementType.Double);
+    /// <summary>How many doubles <see cref="SumRawAndSquares"/> adds into at <c>partials</c>: two double vectors.</summary>
+    public int PartialsLength => 2 * width.Lanes(ElementType.Double);
 
-    /// <summary>"Vector512.Sum(Vector512.LoadUnsafe(ref partials, k * lanes))": one of the three partial totals.</summary>
+    /// <summary>"Vector512.Sum(Vector512.LoadUnsafe(ref partials, k * lanes))": one of the two partial totals.</summary>
     public string PartialTotal(string partials, int index) =>
         $"{width.Class}.Sum({Load(width.Class, partials, Literals.Int(index * width.Lanes(ElementType.Double)))})";
 
@@ -269,14 +270,14 @@ internal sealed class VectorPasses(SourceWriter writer, ElementType element, Vec
     }
 
     /// <summary>
-    /// One chunk of <see cref="SumRawAndSquares"/>: per vector, the raw values and the squared deviations into
-    /// accumulators of the element type (widened to double before their lanes are added); tails straight into the totals.
+    /// One chunk of <see cref="SumRawAndSquares"/>: per vector, the raw values into double accumulators (a float vector
+    /// into two, its lower and upper halves widened) and the squared deviations into accumulators of the element type
+    /// (widened to double before their lanes are added); tails straight into the totals.
     /// </summary>
     private void SumRawAndSquaresSegment(
         SegmentLayout layout,
         string? chunkStart,
         string sum,
-        string deviations,
         string squares,
         Func<string, string, string> load,
         Func<string, string> scalar,
@@ -284,21 +285,35 @@ internal sealed class VectorPasses(SourceWriter writer, ElementType element, Vec
         string? partials)
     {
         string v = width.Class;
+        bool isFloat = element == ElementType.Float;
         int accumulators = Math.Min(layout.Unroll, layout.FullVectorCount);
         List<string> acc = Enumerable.Range(0, accumulators).Select(k => "acc" + k).ToList();
-        List<string> raw = Enumerable.Range(0, accumulators).Select(k => "sum" + k).ToList();
-        List<string> dev = Enumerable.Range(0, accumulators).Select(k => "dev" + k).ToList();
+        // Two double accumulators for the raw values (two more for a float vector's upper halves): added up per segment,
+        // fewer accumulators cost fewer adds there, and the double adds' latency hides behind the squares' work.
+        int rawAccumulators = Math.Min(2, accumulators);
+        List<string> raw = Enumerable.Range(0, rawAccumulators).Select(k => "sum" + k).ToList();
+        List<string> rawHigh = Enumerable.Range(0, rawAccumulators).Select(k => "sumHigh" + k).ToList();
         if (accumulators > 0)
         {
-            writer.Line($"{width.Type(element)} {string.Join(", ", raw.Concat(dev).Concat(acc).Select(name => name + " = default"))};");
+            writer.Line($"{width.Type(ElementType.Double)} {string.Join(", ", raw.Concat(isFloat ? rawHigh : []).Select(name => name + " = default"))};");
+            writer.Line($"{width.Type(element)} {string.Join(", ", acc.Select(name => name + " = default"))};");
         }
 
         void Add(int k, string offset, string name)
         {
             writer.Line($"var {name} = {load(v, offset)};");
-            writer.Line($"{raw[k]} += {name};");
+            int r = k % rawAccumulators;
+            if (isFloat)
+            {
+                writer.Line($"{raw[r]} += {v}.WidenLower({name});");
+                writer.Line($"{rawHigh[r]} += {v}.WidenUpper({name});");
+            }
+            else
+            {
+                writer.Line($"{raw[r]} += {name};");
+            }
+
             writer.Line($"{name} -= {shift(v)};");
-            writer.Line($"{dev[k]} += {name};");
             writer.Line(fusedMultiplyAdd ? $"{acc[k]} = {v}.FusedMultiplyAdd({name}, {name}, {acc[k]});" : $"{acc[k]} += {name} * {name};");
         }
 
@@ -316,20 +331,16 @@ internal sealed class VectorPasses(SourceWriter writer, ElementType element, Vec
                 writer.Line($"var d{offset} = {scalar(offset)};");
                 writer.Line($"{sum} += d{offset};");
                 writer.Line($"d{offset} -= {shift(T)};");
-                writer.Line($"{deviations} += d{offset};");
                 writer.Line($"{squares} += d{offset} * d{offset};");
             }
             else
             {
                 string narrow = piece.Width.Class;
                 writer.Line($"var d{offset} = {load(narrow, offset)};");
-                writer.Line(element == ElementType.Float
+                writer.Line(isFloat
                     ? $"{sum} += {narrow}.Sum({narrow}.WidenLower(d{offset}) + {narrow}.WidenUpper(d{offset}));"
                     : $"{sum} += {narrow}.Sum(d{offset});");
                 writer.Line($"d{offset} -= {shift(narrow)};");
-                writer.Line(element == ElementType.Float
-                    ? $"{deviations} += {narrow}.Sum({narrow}.WidenLower(d{offset}) + {narrow}.WidenUpper(d{offset}));"
-                    : $"{deviations} += {narrow}.Sum(d{offset});");
                 writer.Line($"{squares} += {narrow}.Sum(d{offset} * d{offset});");
             }
         }
@@ -339,32 +350,29 @@ internal sealed class VectorPasses(SourceWriter writer, ElementType element, Vec
             return;
         }
 
+        string rawTotal = isFloat ? $"{PairwiseSum(raw)} + {PairwiseSum(rawHigh)}" : PairwiseSum(raw);
         if (partials is null)
         {
-            AddHorizontal(sum, raw);
-            AddHorizontal(deviations, dev);
+            writer.Line($"{sum} += {v}.Sum({rawTotal});");
             AddHorizontal(squares, acc);
             return;
         }
 
-        // Into the three double vectors at partials (lanes added up once, at the end): no horizontal add per segment.
-        int lanes = width.Lanes(ElementType.Double);
-        foreach ((List<string> accumulatorSet, int index) in new[] { (raw, 0), (dev, 1), (acc, 2) })
+        // Into the two double vectors at partials (lanes added up once, at the end): no horizontal add per segment.
+        writer.Line(Store(v, $"{Load(v, partials, "0")} + {rawTotal}", partials, "0"));
+        string squaresTotal = PairwiseSum(acc);
+        if (isFloat)
         {
-            string wide = PairwiseSum(accumulatorSet);
-            if (element == ElementType.Float)
+            if (acc.Count > 1)
             {
-                if (accumulatorSet.Count > 1)
-                {
-                    writer.Line($"{accumulatorSet[0]} = {wide};");
-                }
-
-                wide = $"{v}.WidenLower({accumulatorSet[0]}) + {v}.WidenUpper({accumulatorSet[0]})";
+                writer.Line($"{acc[0]} = {squaresTotal};");
             }
 
-            string offset = Literals.Int(index * lanes);
-            writer.Line(Store(v, $"{Load(v, partials, offset)} + {wide}", partials, offset));
+            squaresTotal = $"{v}.WidenLower({acc[0]}) + {v}.WidenUpper({acc[0]})";
         }
+
+        string squaresOffset = Literals.Int(width.Lanes(ElementType.Double));
+        writer.Line(Store(v, $"{Load(v, partials, squaresOffset)} + {squaresTotal}", partials, squaresOffset));
     }
 
     /// <summary>

@@ -7,7 +7,8 @@ namespace FixedNorm.Tests.Numerics;
 /// values, their deviations from the channel's first value and the squares of those. Where that cannot be trusted the
 /// kernel takes the channel once more in double: when the first value is an outlier (the sums cancel), and when float
 /// squares overflow. These, and data with a large offset, are checked against the float64 reference on runs with whole vectors, vector tails and scalar tails,
-/// and on channels-last rows (channels as vector lanes) with and without scalar channels after the blocks.
+/// and on channels-last rows (channels as vector lanes) with and without scalar channels after the blocks. The raw
+/// values are added in double lanes, so a mean near zero is as exact as PyTorch's double accumulator makes it.
 /// </summary>
 public sealed class BatchNormShiftedSumsTests
 {
@@ -20,6 +21,8 @@ public sealed class BatchNormShiftedSumsTests
         ("Rows32", 40, 32, 1),   // channels as lanes, row order: two whole blocks
         ("Rows64", 24, 64, 1),   // four whole blocks
         ("Rows35", 30, 35, 1),   // two blocks and three scalar channels
+        ("Runs128Deep", 32, 8, 128),  // 4096 values a channel, each lane of each run adding several
+        ("Rows64Deep", 4096, 64, 1),  // 64 chunks of 64 rows
     ];
 
     private static readonly Lazy<CompiledKernels> Kernels = new(() => CompiledKernels.Compile(Shapes.Select(s =>
@@ -87,4 +90,37 @@ public sealed class BatchNormShiftedSumsTests
             Assert.InRange(Math.Abs(runningVar[c] - expectedRunningVar[c]) / expectedRunningVar[c], 0, 1e-6);
         }
     }
+
+    /// <summary>
+    /// Zero-mean data, where a mean is the small difference of large partial sums: a float accumulator (even over a few
+    /// values per lane) puts each channel's mean several to thousands of ulps off; PyTorch's double accumulator (NCL)
+    /// keeps it within about an ulp. So does the kernel: the mean, and the running mean, within 1 ulp of the exact
+    /// value for every channel.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(ShapeIndices))]
+    public void ZeroMeanDataKeepsEveryChannelsMeanWithinAnUlp(int shape)
+    {
+        (string name, int outer, int channels, int inner) = Shapes[shape];
+        var layout = new BatchNormLayout(outer, channels, inner);
+        var random = new Random(1000 + shape);
+        float[] x = Enumerable.Range(0, outer * channels * inner)
+            .Select(_ => (float)(Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble())))
+            .ToArray();
+        double[] expectedRunningMean = new double[channels], expectedRunningVar = Enumerable.Repeat(1.0, channels).ToArray();
+        double[] expectedMean = BatchNormReference.Training(Arrays.ToDouble(x), layout, 1e-5, 0.1, null, null, expectedRunningMean, expectedRunningVar).Mean;
+
+        float[] runningMean = new float[channels], runningVar = Enumerable.Repeat(1f, channels).ToArray();
+        float[] mean = new float[channels], rstd = new float[channels], output = new float[x.Length];
+        Kernels.Value.Run(name, x, runningMean, runningVar, mean, rstd, output);
+
+        static double Ulp(double value) => MathF.BitIncrement((float)Math.Abs(value)) - (float)Math.Abs(value);
+        for (int c = 0; c < channels; c++)
+        {
+            Assert.InRange(Math.Abs(mean[c] - expectedMean[c]), 0, Ulp(expectedMean[c]));
+            Assert.InRange(Math.Abs(runningMean[c] - expectedRunningMean[c]), 0, Ulp(expectedRunningMean[c]));
+        }
+    }
+
+    public static TheoryData<int> ShapeIndices() => new(Enumerable.Range(0, Shapes.Length));
 }
