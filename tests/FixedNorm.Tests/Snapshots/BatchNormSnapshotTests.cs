@@ -20,6 +20,22 @@ public sealed class BatchNormSnapshotTests
         """));
 
     [Fact]
+    public void Seed8x3Inference() => SourceSnapshots.Match(GeneratorHarness.Run("""
+        using System;
+        using FixedNorm;
+
+        namespace Demo;
+
+        public sealed partial class Block
+        {
+            // The notebook's case in eval mode: each vector takes the channels' constants in its lanes' order.
+            [BatchNorm(8, 3, Mode = BatchNormMode.Inference)]
+            public static partial void Infer(ReadOnlySpan<float> input, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias,
+                ReadOnlySpan<float> runningMean, ReadOnlySpan<float> runningVar, Span<float> output);
+        }
+        """));
+
+    [Fact]
     public void NclTrainingWithRunningStatistics() => SourceSnapshots.Match(GeneratorHarness.Run("""
         using System;
         using FixedNorm;
