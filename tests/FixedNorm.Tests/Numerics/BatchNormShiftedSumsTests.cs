@@ -4,9 +4,10 @@ namespace FixedNorm.Tests.Numerics;
 
 /// <summary>
 /// BatchNorm training over several runs per channel, and across channels row by row, sums in one pass each channel's
-/// values, their deviations from the channel's first value and the squares of those. Where that cannot be trusted the
-/// kernel takes the channel once more in double: when the first value is an outlier (the sums cancel), and when float
-/// squares overflow. These, and data with a large offset, are checked against the float64 reference on runs with whole vectors, vector tails and scalar tails,
+/// values (in double lanes) and the squares of their deviations from the channel's first value. Where that cannot be
+/// trusted the kernel takes the channel once more in double: when the first value is an outlier (the sums cancel), and
+/// when float squares overflow. These, and data with a large offset, are checked against the float64 reference on runs
+/// with whole vectors, vector tails and scalar tails,
 /// and on channels-last rows (channels as vector lanes) with and without scalar channels after the blocks. The raw
 /// values are added in double lanes, so a mean near zero is as exact as PyTorch's double accumulator makes it.
 /// </summary>
