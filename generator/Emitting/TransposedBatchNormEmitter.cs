@@ -6,7 +6,9 @@ namespace FixedNorm.Generator.Emitting;
 /// <summary>
 /// A batch of exactly one Vector256's worth of rows with a few contiguous channels, such as the notebook's (8, 3):
 /// transposed in registers so each channel is one vector whose lanes are the batch, reduced across lanes,
-/// normalized, and transposed back. Machines without Vector256 take the unrolled scalar code.
+/// normalized, and transposed back. Float inference needs no per-channel sums, so no transpose: the channels'
+/// constants are shuffled into each row vector's channel order instead. Machines without Vector256 take the unrolled
+/// scalar code.
 /// </summary>
 internal static class TransposedBatchNormEmitter
 {
@@ -15,12 +17,20 @@ internal static class TransposedBatchNormEmitter
     public static bool Applies(BatchNormSpec spec, BatchNormPlan plan) =>
         plan.Inner == 1 && plan.Outer == Transpose.Lanes(spec.Element) && plan.Channels <= Limits.TransposeMaxColumns;
 
+    /// <summary>Float inference: the per-channel constants shuffled into the row vectors' channel order, no transpose.</summary>
+    public static bool ByPattern(BatchNormSpec spec) => !spec.Training && spec.Element == ElementType.Float;
+
+    /// <summary>The plan, for the comment at the top of the kernel.</summary>
+    public static string Describe(BatchNormSpec spec) => ByPattern(spec)
+        ? "the channels' constants as the lanes of one Vector256 each, shuffled into each row vector's channel order; scale in float."
+        : "the batch as the lanes of one Vector256 per channel (a transpose in registers), statistics in double.";
+
     public static void Emit(SourceWriter writer, BatchNormSpec spec, BatchNormPlan plan, TargetFeatures features)
     {
         writer.Line();
         using (writer.Block($"if ({V}.IsHardwareAccelerated)"))
         {
-            if (!spec.Training && spec.Element == ElementType.Float)
+            if (ByPattern(spec))
             {
                 EmitInferenceByPattern(writer, spec, plan, features);
             }
