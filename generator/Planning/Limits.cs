@@ -46,8 +46,8 @@ internal static class Limits
     public const int RowOrderTrainingBlocksMax = 4;
 
     /// <summary>
-    /// In-order BatchNorm training adds each run's vector sums into three double vectors per channel on the stack, up to
-    /// this many bytes (170 channels at 512 bits); with more channels each run's sums are added up horizontally.
+    /// In-order BatchNorm training adds each run's vector sums into two double vectors per channel on the stack, up to
+    /// this many bytes (256 channels at 512 bits); with more channels each run's sums are added up horizontally.
     /// </summary>
     public const int StackPartialsMaxBytes = 32 * 1024;
 

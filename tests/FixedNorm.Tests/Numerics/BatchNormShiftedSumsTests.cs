@@ -18,7 +18,7 @@ public sealed class BatchNormShiftedSumsTests
         ("Runs128", 8, 3, 128),
         ("Runs20", 6, 4, 20),
         ("Runs37", 5, 2, 37),
-        ("Runs16Wide", 2, 200, 16),  // over 170 channels: each run's sums added up horizontally, not kept as vectors
+        ("Runs16Wide", 2, 300, 16),  // over 256 channels: each run's sums added up horizontally, not kept as vectors
         ("Rows32", 40, 32, 1),   // channels as lanes, row order: two whole blocks
         ("Rows64", 24, 64, 1),   // four whole blocks
         ("Rows35", 30, 35, 1),   // two blocks and three scalar channels
@@ -28,6 +28,20 @@ public sealed class BatchNormShiftedSumsTests
 
     private static readonly Lazy<CompiledKernels> Kernels = new(() => CompiledKernels.Compile(Shapes.Select(s =>
         new KernelDeclaration(s.Name, $"[BatchNorm({s.Outer}, {s.Channels}, {s.Inner})]", "float", ["input", "runningMean", "runningVar", "mean", "rstd", "output"]))));
+
+    /// <summary>
+    /// Both ways of adding up a run's vector sums are taken: Runs128 keeps them as double vectors per channel on every
+    /// path; Runs16Wide's 300 channels do not fit the stack budget at 512 bits, so there each run adds up horizontally.
+    /// </summary>
+    [Theory]
+    [InlineData("Runs128", 3)]
+    [InlineData("Runs16Wide", 2)]
+    public void WideChannelCountsAddEachRunUpHorizontally(string name, int pathsWithPartials)
+    {
+        string source = Assert.Single(Kernels.Value.GeneratedSources, s => s.Contains($" {name}(", StringComparison.Ordinal));
+        int paths = source.Split("Whole vectors add into two double vectors per channel").Length - 1;
+        Assert.Equal(pathsWithPartials, paths);
+    }
 
     public static TheoryData<int, string> Cases()
     {
