@@ -58,8 +58,6 @@ internal static class BatchNormEmitter
 
         writer.Line();
         EntryChecks.Emit(writer, spec.Element, spans);
-        writer.Line();
-        EntryChecks.EmitReferences(writer, spec.Element, spans);
 
         switch (plan.Strategy)
         {

@@ -6,8 +6,11 @@ namespace FixedNorm.Generator.Emitting;
 internal sealed record SpanParameter(string Name, int Length, bool Written);
 
 /// <summary>
-/// Writes the checks at a kernel's entry: one length check per span, then one overlap check per pair
-/// that includes a written span. All run before anything is written.
+/// Writes a kernel's entry: one length check per span, a "ref" to each span's first element, and the overlap checks
+/// for every pair that includes a written span. The lengths are constants once checked, so every pair's test is a
+/// subtraction and a comparison, ORed into one branch whose body runs the span checks that name the pair and throw
+/// (the [8, 3] BatchNorm training, twelve pairs: 32 ns a call with separate checks, 25 with one branch, 23 with none).
+/// All before anything is written.
 /// </summary>
 internal static class EntryChecks
 {
@@ -18,32 +21,57 @@ internal static class EntryChecks
             writer.Line($"{Names.ThrowHelper}.CheckLength({span.Name}.Length, {span.Length}, \"{span.Name}\");");
         }
 
+        writer.Line();
+        foreach (SpanParameter span in spans)
+        {
+            writer.Line($"ref {element.Keyword()} {span.Name}Ref = ref {Names.MemoryMarshal}.GetReference({span.Name});");
+        }
+
+        List<(SpanParameter Written, SpanParameter Other, bool SameAllowed)> pairs = Pairs(spans);
+        if (pairs.Count == 0)
+        {
+            return;
+        }
+
+        writer.Line();
+        writer.Line("// Spans that are written may not overlap any other (output may be exactly input): all pairs in one test.");
+        for (int p = 0; p < pairs.Count; p++)
+        {
+            (SpanParameter written, SpanParameter other, bool sameAllowed) = pairs[p];
+            string test = $"{Names.ThrowHelper}.{(sameAllowed ? "OverlapsUnlessSame" : "Overlaps")}(ref {written.Name}Ref, {written.Length}, ref {other.Name}Ref, {other.Length})";
+            string prefix = p == 0 ? "if (" : "    | ";
+            string suffix = p == pairs.Count - 1 ? ")" : "";
+            writer.Line(prefix + test + suffix);
+        }
+
         string type = element.Keyword();
+        using (writer.Block())
+        {
+            foreach ((SpanParameter written, SpanParameter other, bool sameAllowed) in pairs)
+            {
+                string check = sameAllowed ? "CheckSameOrNoOverlap" : "CheckNoOverlap";
+                writer.Line($"{Names.ThrowHelper}.{check}<{type}>({written.Name}, {other.Name}, \"{written.Name}\", \"{other.Name}\");");
+            }
+        }
+    }
+
+    /// <summary>Each pair once: a written span against every read-only span, and against written spans before it.</summary>
+    private static List<(SpanParameter Written, SpanParameter Other, bool SameAllowed)> Pairs(IReadOnlyList<SpanParameter> spans)
+    {
+        var pairs = new List<(SpanParameter, SpanParameter, bool)>();
         for (int i = 0; i < spans.Count; i++)
         {
             for (int j = 0; j < spans.Count; j++)
             {
                 SpanParameter written = spans[i];
                 SpanParameter other = spans[j];
-
-                // Each pair once: a written span against every read-only span, and against written spans before it.
-                if (!written.Written || i == j || (other.Written && j > i))
+                if (written.Written && i != j && !(other.Written && j > i) && written.Length > 0 && other.Length > 0)
                 {
-                    continue;
+                    pairs.Add((written, other, written.Name == "output" && other.Name == "input"));
                 }
-
-                string check = written.Name == "output" && other.Name == "input" ? "CheckSameOrNoOverlap" : "CheckNoOverlap";
-                writer.Line($"{Names.ThrowHelper}.{check}<{type}>({written.Name}, {other.Name}, \"{written.Name}\", \"{other.Name}\");");
             }
         }
-    }
 
-    /// <summary>Declares "ref float inputRef = ref MemoryMarshal.GetReference(input);" for each span.</summary>
-    public static void EmitReferences(SourceWriter writer, ElementType element, IReadOnlyList<SpanParameter> spans)
-    {
-        foreach (SpanParameter span in spans)
-        {
-            writer.Line($"ref {element.Keyword()} {span.Name}Ref = ref {Names.MemoryMarshal}.GetReference({span.Name});");
-        }
+        return pairs;
     }
 }

@@ -49,8 +49,6 @@ internal static class LayerNormEmitter
 
         writer.Line();
         EntryChecks.Emit(writer, spec.Element, spans);
-        writer.Line();
-        EntryChecks.EmitReferences(writer, spec.Element, spans);
 
         if (plan.Strategy == GroupStrategy.Scalar)
         {

@@ -147,3 +147,87 @@ public sealed class BatchNormRuntimeCheckTests
         Assert.Equal(var1, var2);
     }
 }
+
+/// <summary>
+/// The one-branch overlap test generated kernels run first (ThrowHelper.Overlaps, OverlapsUnlessSame) against
+/// MemoryExtensions.Overlaps on every placement of two spans in a small buffer, and at a kernel's span boundaries.
+/// </summary>
+public sealed class OverlapTestTests
+{
+    [Fact]
+    public void OverlapsAgreesWithMemoryExtensionsOnEveryPlacement()
+    {
+        var buffer = new double[24];
+        int checkedPairs = 0;
+        for (int writtenStart = 0; writtenStart < 12; writtenStart++)
+        {
+            for (int writtenLength = 1; writtenStart + writtenLength <= 24; writtenLength++)
+            {
+                for (int otherStart = 0; otherStart < 24; otherStart++)
+                {
+                    for (int otherLength = 1; otherStart + otherLength <= 24; otherLength++)
+                    {
+                        Span<double> written = buffer.AsSpan(writtenStart, writtenLength);
+                        Span<double> other = buffer.AsSpan(otherStart, otherLength);
+                        bool expected = ((ReadOnlySpan<double>)written).Overlaps(other);
+                        bool same = writtenStart == otherStart && writtenLength == otherLength;
+                        Assert.Equal(expected, ThrowHelper.Overlaps(ref written[0], writtenLength, ref other[0], otherLength));
+                        Assert.Equal(expected && !same, ThrowHelper.OverlapsUnlessSame(ref written[0], writtenLength, ref other[0], otherLength));
+                        checkedPairs++;
+                    }
+                }
+            }
+        }
+
+        Assert.True(checkedPairs > 10_000);
+    }
+
+    [Fact]
+    public void SeparateArraysNeverOverlapWhicheverComesFirst()
+    {
+        var first = new float[3];
+        var second = new float[24];
+        Assert.False(ThrowHelper.Overlaps(ref first[0], 3, ref second[0], 24));
+        Assert.False(ThrowHelper.Overlaps(ref second[0], 24, ref first[0], 3));
+        Assert.False(ThrowHelper.OverlapsUnlessSame(ref first[0], 3, ref second[0], 24));
+    }
+
+    [Theory]
+    [InlineData(3, false)] // runningVar right after runningMean
+    [InlineData(2, true)] // shares runningMean's last element
+    [InlineData(-3, false)] // right before it
+    [InlineData(-2, true)] // shares its first element
+    public void AdjacentStatisticsAreFineAndOneSharedElementThrows(int offset, bool throws)
+    {
+        var statistics = new float[12];
+        var input = Enumerable.Range(0, 24).Select(i => (float)Math.Sin(i)).ToArray();
+        var output = new float[24];
+
+        Exception? exception = Record.Exception(() =>
+            BatchNormKernels.Notebook(input, output, statistics.AsSpan(5, 3), statistics.AsSpan(5 + offset, 3)));
+
+        if (throws)
+        {
+            Assert.Equal("runningVar", Assert.IsType<ArgumentException>(exception).ParamName);
+            Assert.All(output, v => Assert.Equal(0f, v));
+        }
+        else
+        {
+            Assert.Null(exception);
+            Assert.Contains(output, v => v != 0f);
+        }
+    }
+
+    [Theory]
+    [InlineData(24, false)] // output right after input
+    [InlineData(23, true)] // shares input's last element
+    [InlineData(0, false)] // exactly input: in place
+    public void OutputNextToInputIsFineAndInPlaceIsAllowed(int offset, bool throws)
+    {
+        var buffer = Enumerable.Range(0, 48).Select(i => (float)Math.Cos(i)).ToArray();
+        Exception? exception = Record.Exception(() => BatchNormKernels.Notebook(
+            buffer.AsSpan(0, 24), buffer.AsSpan(offset, 24), new float[3], new float[] { 1, 1, 1 }));
+        Assert.Equal(throws, exception is ArgumentException { ParamName: "output" });
+        Assert.Equal(throws, exception is not null);
+    }
+}
