@@ -46,18 +46,44 @@ internal static class TransposedBatchNormEmitter
         }
     }
 
-    /// <summary>Transposed in registers: a vector per channel, the batch in its lanes; statistics in double.</summary>
+    /// <summary>
+    /// Transposed in registers: a vector per channel, the batch in its lanes. Training takes each channel's deviations
+    /// from its first value, in double, and sums them and their squares in one go: with this few values no value lies
+    /// more than sqrt(lanes - 1) standard deviations from the mean, so squares / n - drift^2 cancels at most a few bits
+    /// of double precision, and the kernel's chain of dependent steps, which sets its time, is one reduction shorter.
+    /// Weight and bias are read before anything is stored and the running statistics written after the output, so no
+    /// load waits behind a store that might alias it.
+    /// </summary>
     private static void EmitTransposed(SourceWriter writer, BatchNormSpec spec, BatchNormPlan plan, TargetFeatures features)
     {
         ElementType element = spec.Element;
         string type = element.Keyword();
         bool isFloat = element == ElementType.Float;
         int lanes = plan.Outer;
-        string sum(string vector) => isFloat ? $"{V}.Sum({V}.WidenLower({vector}) + {V}.WidenUpper({vector}))" : $"{V}.Sum({vector})";
         writer.Line($"// The {lanes} rows as the lanes of one vector per channel.");
         writer.Line($"ref {type} x = ref inputRef;");
         writer.Line($"ref {type} y = ref outputRef;");
         Transpose.EmitGather(writer, element, plan.Channels, "x", "c");
+        if (spec.HasWeight || spec.HasBias)
+        {
+            for (int j = 0; j < plan.Channels; j++)
+            {
+                string channel = Literals.Int(j);
+                var reads = new List<string>();
+                if (spec.HasWeight)
+                {
+                    reads.Add($"weight{j} = {LayerNormEmitter.At("weightRef", channel)}");
+                }
+
+                if (spec.HasBias)
+                {
+                    reads.Add($"bias{j} = {LayerNormEmitter.At("biasRef", channel)}");
+                }
+
+                writer.Line($"{type} {string.Join(", ", reads)};");
+            }
+        }
+
         for (int j = 0; j < plan.Channels; j++)
         {
             string channel = Literals.Int(j);
@@ -65,24 +91,61 @@ internal static class TransposedBatchNormEmitter
             writer.Line($"// Channel {j}: its {lanes} values are the lanes of c{j}.");
             if (spec.Training)
             {
-                writer.Line($"double mean{j} = {sum($"c{j}")} / {lanes}; // summed in double");
-                writer.Line($"var d{j} = c{j} - {V}.Create(({type})mean{j});");
-                writer.Line($"double variance{j} = {sum($"d{j} * d{j}")} / {lanes};");
-                writer.Line($"double invStd{j} = 1 / {Names.Math}.Sqrt(variance{j} + {Literals.Double(spec.Epsilon)});");
-                string folded = spec.UnbiasedRunningVariance ? $"variance{j} * {Literals.Double((double)lanes / (lanes - 1))}" : $"variance{j}";
-                BatchNormEmitter.EmitStoredStatistics(writer, spec, channel, $"mean{j}", folded, $"invStd{j}");
+                writer.Line("// Deviations from its first value, in double: their sum and the sum of their squares.");
+                if (isFloat)
+                {
+                    writer.Line($"var shift{j} = {V}.WidenLower({V}.Create({V}.ToScalar(c{j})));");
+                    writer.Line($"var low{j} = {V}.WidenLower(c{j}) - shift{j};");
+                    writer.Line($"var high{j} = {V}.WidenUpper(c{j}) - shift{j};");
+                    writer.Line($"double sum{j} = {V}.Sum(low{j} + high{j});");
+                    string squares = features.VectorFusedMultiplyAdd ? $"{V}.FusedMultiplyAdd(low{j}, low{j}, high{j} * high{j})" : $"low{j} * low{j} + high{j} * high{j}";
+                    writer.Line($"double squares{j} = {V}.Sum({squares});");
+                }
+                else
+                {
+                    writer.Line($"var shift{j} = {V}.Create({V}.ToScalar(c{j}));");
+                    writer.Line($"var deviations{j} = c{j} - shift{j};");
+                    writer.Line($"double sum{j} = {V}.Sum(deviations{j});");
+                    writer.Line($"double squares{j} = {V}.Sum(deviations{j} * deviations{j});");
+                }
+
+                writer.Line($"double drift{j} = sum{j} / {lanes};");
+                writer.Line($"double mean{j} = {V}.ToScalar(shift{j}) + drift{j};");
+                writer.Line($"double variance{j} = squares{j} / {lanes} - drift{j} * drift{j}; // >= drift^2 / {lanes - 1}, as no value lies over sqrt({lanes - 1}) deviations from the mean");
+                if (isFloat)
+                {
+                    // x - mean in float as (x - high) - low, mean = high + low: near the mean the first step is exact, so
+                    // a large offset does not cost the output the rounding of the mean to float.
+                    writer.Line($"float meanHigh{j} = (float)mean{j};");
+                    writer.Line($"var d{j} = c{j} - {V}.Create(meanHigh{j}) - {V}.Create((float)(mean{j} - meanHigh{j}));");
+                }
+                else
+                {
+                    writer.Line($"var d{j} = deviations{j} - {V}.Create(drift{j});");
+                }
             }
             else
             {
                 writer.Line($"var d{j} = c{j} - {V}.Create({LayerNormEmitter.At("runningMeanRef", channel)});");
-                writer.Line($"double invStd{j} = 1 / {Names.Math}.Sqrt({LayerNormEmitter.At("runningVarRef", channel)} + {Literals.Double(spec.Epsilon)});");
+                writer.Line($"double variance{j} = {LayerNormEmitter.At("runningVarRef", channel)};");
+            }
+        }
+
+        writer.Line();
+        for (int j = 0; j < plan.Channels; j++)
+        {
+            string root = $"{Names.Math}.Sqrt(variance{j} + {Literals.Double(spec.Epsilon)})";
+            if (spec.HasRstd || !spec.HasWeight)
+            {
+                writer.Line($"double invStd{j} = 1 / {root};");
             }
 
-            string scale = spec.HasWeight ? $"invStd{j} * {LayerNormEmitter.At("weightRef", channel)}" : $"invStd{j}";
+            // weight / sqrt(variance + eps): one division, no multiplication after it, on the path every result waits for.
+            string scale = spec.HasWeight ? $"weight{j} / {root}" : $"invStd{j}";
             string scaleVector = $"{V}.Create(({type})({scale}))";
             if (spec.HasBias)
             {
-                string bias = $"{V}.Create({LayerNormEmitter.At("biasRef", channel)})";
+                string bias = $"{V}.Create(bias{j})";
                 writer.Line(features.VectorFusedMultiplyAdd
                     ? $"var r{j} = {V}.FusedMultiplyAdd(d{j}, {scaleVector}, {bias});"
                     : $"var r{j} = d{j} * {scaleVector} + {bias};");
@@ -95,6 +158,16 @@ internal static class TransposedBatchNormEmitter
 
         writer.Line();
         Transpose.EmitScatter(writer, element, plan.Channels, "r", "y");
+        if (spec.Training && (spec.HasRunningStatistics || spec.HasMean || spec.HasRstd))
+        {
+            writer.Line();
+            writer.Line("// The statistics, stored after the output.");
+            for (int j = 0; j < plan.Channels; j++)
+            {
+                string folded = spec.UnbiasedRunningVariance ? $"variance{j} * {Literals.Double((double)lanes / (lanes - 1))}" : $"variance{j}";
+                BatchNormEmitter.EmitStoredStatistics(writer, spec, Literals.Int(j), $"mean{j}", folded, $"invStd{j}");
+            }
+        }
     }
 
     /// <summary>

@@ -105,4 +105,64 @@ public sealed class TransposedPlanTests
         Assert.InRange(Reference.MaxAbsDifference(runningMean, Arrays.ToDouble(rm)), 0, tolerance);
         Assert.InRange(Reference.MaxAbsDifference(runningVar, Arrays.ToDouble(rv)), 0, tolerance);
     }
+
+    /// <summary>
+    /// Training statistics on data that defeats careless formulas: a large common offset (E[x^2] - E[x]^2 would lose
+    /// every digit), a first row far from the rest (the shift the sums are taken around), and constant channels
+    /// (variance exactly 0, output exactly the bias).
+    /// </summary>
+    [Theory]
+    [InlineData(0, "offset")]
+    [InlineData(0, "outlier")]
+    [InlineData(1, "offset")]
+    [InlineData(1, "outlier")]
+    [InlineData(1, "constant")]
+    [InlineData(3, "offset")]
+    [InlineData(3, "outlier")]
+    [InlineData(3, "constant")]
+    [InlineData(4, "outlier")]
+    public void BatchNormTrainingStatisticsHoldOnHardData(int index, string data)
+    {
+        (string name, _, string t, int[] shape, bool affine, bool training) = BatchNorms[index];
+        Assert.True(training);
+        var random = new Random(200 + index);
+        BatchNormLayout layout = BatchNormLayout.Of(shape, 1);
+        int rows = shape[0], channels = shape[1];
+        double[] x = Arrays.ToDouble(Arrays.Of(t, Enumerable.Range(0, rows * channels).Select(i => data switch
+        {
+            "offset" => 10_000 + (i % channels) + random.NextDouble(),
+            "outlier" => i < channels ? 50 + i : random.NextDouble() * 2 - 1,
+            _ => i % channels == 0 ? 3.75 : random.NextDouble(), // channel 0 constant
+        })));
+        double[] w = Arrays.ToDouble(Arrays.Of(t, Enumerable.Range(0, channels).Select(_ => 1 + (0.2 * random.NextDouble()))));
+        double[] b = Arrays.ToDouble(Arrays.Of(t, Enumerable.Range(0, channels).Select(_ => random.NextDouble() - 0.5)));
+        double[] runningMean = new double[channels], runningVar = Enumerable.Repeat(1.0, channels).ToArray();
+        Array rm = Arrays.Of(t, runningMean), rv = Arrays.Of(t, runningVar), output = Arrays.Zeros(t, rows * channels);
+        double momentum = index == 1 ? 0.3 : 0.1;
+        var expected = BatchNormReference.Training(x, layout, 1e-5, momentum, affine ? w : null, affine ? b : null, runningMean, runningVar, unbiased: index != 3);
+
+        Array[] parameters = affine ? [Arrays.Of(t, w), Arrays.Of(t, b)] : [];
+        Kernels.Value.Run(name, [Arrays.Of(t, x), .. parameters, rm, rv, output]);
+
+        // Outputs are O(1) (normalized); running statistics are compared relative to their size, 4 float ulps. In double
+        // the reference's own mean of values near 10,000 is off by up to ulp(10,000) = 2e-12, 6e-12 once normalized.
+        double tolerance = t == "float" ? 2e-6 : data == "offset" ? 2e-11 : 1e-12;
+        double relative = t == "float" ? 4 * 6e-8 : 1e-14;
+        double[] y = Arrays.ToDouble(output);
+        Assert.InRange(Reference.MaxAbsDifference(expected.Output, y), 0, tolerance);
+        double[] mean = Arrays.ToDouble(rm), variance = Arrays.ToDouble(rv);
+        for (int c = 0; c < channels; c++)
+        {
+            Assert.InRange(Math.Abs(mean[c] - runningMean[c]), 0, relative * Math.Abs(runningMean[c]) + 1e-300);
+            Assert.InRange(Math.Abs(variance[c] - runningVar[c]), 0, relative * Math.Abs(runningVar[c]));
+        }
+
+        if (data == "constant")
+        {
+            for (int r = 0; r < rows; r++)
+            {
+                Assert.Equal(affine ? b[0] : 0, y[r * channels]);
+            }
+        }
+    }
 }
