@@ -48,21 +48,20 @@ public static class ThrowHelper
     }
 
     /// <summary>
-    /// Whether the <paramref name="writtenLength"/> elements from <paramref name="written"/> share memory with the
-    /// <paramref name="otherLength"/> elements from <paramref name="other"/> (both lengths above zero). Generated code
-    /// calls it once its length checks have fixed every length, with the lengths as constants: inlined, a pair costs a
-    /// subtraction and one unsigned comparison, and a kernel ORs all its pairs into one branch whose body runs the
-    /// Check* methods above to name the pair.
+    /// Whether <paramref name="written"/> and <paramref name="other"/> share memory, given their lengths (both above
+    /// zero), which the kernel has just checked. Generated code passes the lengths as constants: inlined, a pair
+    /// costs a subtraction and one unsigned comparison, and a kernel ORs all its pairs into one branch whose body runs
+    /// the Check* methods above to name the pair.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool Overlaps<T>(ref T written, int writtenLength, ref T other, int otherLength)
+    public static bool Overlaps<T>(ReadOnlySpan<T> written, int writtenLength, ReadOnlySpan<T> other, int otherLength)
     {
         // With d = written - other in bytes, the two share memory when -writtenBytes < d < otherBytes, that is when
         // d + writtenBytes - 1 lies in [0, writtenBytes + otherBytes - 1); below that range the sum wraps around to a
         // large unsigned value.
         nuint writtenBytes = (nuint)writtenLength * (nuint)Unsafe.SizeOf<T>();
         nuint otherBytes = (nuint)otherLength * (nuint)Unsafe.SizeOf<T>();
-        nuint d = (nuint)Unsafe.ByteOffset(ref other, ref written);
+        nuint d = (nuint)Unsafe.ByteOffset(ref MemoryMarshal.GetReference(other), ref MemoryMarshal.GetReference(written));
         return d + (writtenBytes - 1) < writtenBytes + otherBytes - 1;
     }
 
@@ -71,9 +70,9 @@ public static class ThrowHelper
     /// kernels allow, is not counted.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool OverlapsUnlessSame<T>(ref T written, int writtenLength, ref T other, int otherLength) =>
-        Overlaps(ref written, writtenLength, ref other, otherLength)
-        & !(Unsafe.AreSame(ref written, ref other) && writtenLength == otherLength);
+    public static bool OverlapsUnlessSame<T>(ReadOnlySpan<T> written, int writtenLength, ReadOnlySpan<T> other, int otherLength) =>
+        Overlaps(written, writtenLength, other, otherLength)
+        & !(Unsafe.AreSame(ref MemoryMarshal.GetReference(written), ref MemoryMarshal.GetReference(other)) && writtenLength == otherLength);
 
     /// <summary>
     /// Whether two spans share memory (empty spans share none), as <c>MemoryExtensions.Overlaps</c> but inlined:

@@ -171,8 +171,8 @@ public sealed class OverlapTestTests
                         Span<double> other = buffer.AsSpan(otherStart, otherLength);
                         bool expected = ((ReadOnlySpan<double>)written).Overlaps(other);
                         bool same = writtenStart == otherStart && writtenLength == otherLength;
-                        Assert.Equal(expected, ThrowHelper.Overlaps(ref written[0], writtenLength, ref other[0], otherLength));
-                        Assert.Equal(expected && !same, ThrowHelper.OverlapsUnlessSame(ref written[0], writtenLength, ref other[0], otherLength));
+                        Assert.Equal(expected, ThrowHelper.Overlaps<double>(written, writtenLength, other, otherLength));
+                        Assert.Equal(expected && !same, ThrowHelper.OverlapsUnlessSame<double>(written, writtenLength, other, otherLength));
                         checkedPairs++;
                     }
                 }
@@ -187,9 +187,9 @@ public sealed class OverlapTestTests
     {
         var first = new float[3];
         var second = new float[24];
-        Assert.False(ThrowHelper.Overlaps(ref first[0], 3, ref second[0], 24));
-        Assert.False(ThrowHelper.Overlaps(ref second[0], 24, ref first[0], 3));
-        Assert.False(ThrowHelper.OverlapsUnlessSame(ref first[0], 3, ref second[0], 24));
+        Assert.False(ThrowHelper.Overlaps<float>(first, 3, second, 24));
+        Assert.False(ThrowHelper.Overlaps<float>(second, 24, first, 3));
+        Assert.False(ThrowHelper.OverlapsUnlessSame<float>(first, 3, second, 24));
     }
 
     [Theory]
