@@ -6,9 +6,8 @@ namespace FixedNorm.Generator.Emitting;
 /// <summary>
 /// A batch of exactly one Vector256's worth of rows with a few contiguous channels, such as the notebook's (8, 3):
 /// transposed in registers so each channel is one vector whose lanes are the batch, reduced across lanes,
-/// normalized, and transposed back. Float inference needs no per-channel sums, so no transpose: the channels'
-/// constants are shuffled into each row vector's channel order instead. Machines without Vector256 take the unrolled
-/// scalar code.
+/// normalized, and transposed back. Float inference, and float training with up to 4 channels, take no transpose
+/// (<see cref="PatternBatchNormEmitter"/>). Machines without Vector256 take the unrolled scalar code.
 /// </summary>
 internal static class TransposedBatchNormEmitter
 {
@@ -17,22 +16,32 @@ internal static class TransposedBatchNormEmitter
     public static bool Applies(BatchNormSpec spec, BatchNormPlan plan) =>
         plan.Inner == 1 && plan.Outer == Transpose.Lanes(spec.Element) && plan.Channels <= Limits.TransposeMaxColumns;
 
-    /// <summary>Float inference: the per-channel constants shuffled into the row vectors' channel order, no transpose.</summary>
-    public static bool ByPattern(BatchNormSpec spec) => !spec.Training && spec.Element == ElementType.Float;
+    /// <summary>
+    /// Float inference, and float training with at most 4 channels: no transpose, the per-channel constants shuffled
+    /// into the row vectors' channel order (<see cref="PatternBatchNormEmitter"/>).
+    /// </summary>
+    public static bool ByPattern(BatchNormSpec spec, BatchNormPlan plan) =>
+        spec.Element == ElementType.Float && (!spec.Training || plan.Channels <= PatternBatchNormEmitter.TrainingMaxChannels);
 
     /// <summary>The plan, for the comment at the top of the kernel.</summary>
-    public static string Describe(BatchNormSpec spec) => ByPattern(spec)
-        ? "the channels' constants as the lanes of one Vector256 each, shuffled into each row vector's channel order; scale in float."
-        : "the batch as the lanes of one Vector256 per channel (a transpose in registers), statistics in double.";
+    public static string Describe(BatchNormSpec spec, BatchNormPlan plan) => !ByPattern(spec, plan)
+        ? "the batch as the lanes of one Vector256 per channel (a transpose in registers), statistics in double."
+        : spec.Training
+        ? "no transpose: the row vectors summed into per-channel lanes in double, the channels' constants shuffled into each row vector's channel order."
+        : "the channels' constants as the lanes of one Vector256 each, shuffled into each row vector's channel order; scale in float.";
 
     public static void Emit(SourceWriter writer, BatchNormSpec spec, BatchNormPlan plan, TargetFeatures features)
     {
         writer.Line();
         using (writer.Block($"if ({V}.IsHardwareAccelerated)"))
         {
-            if (ByPattern(spec))
+            if (ByPattern(spec, plan) && spec.Training)
             {
-                EmitInferenceByPattern(writer, spec, plan, features);
+                PatternBatchNormEmitter.EmitTraining(writer, spec, plan, features);
+            }
+            else if (ByPattern(spec, plan))
+            {
+                PatternBatchNormEmitter.EmitInference(writer, spec, plan, features);
             }
             else
             {
@@ -167,43 +176,6 @@ internal static class TransposedBatchNormEmitter
                 string folded = spec.UnbiasedRunningVariance ? $"variance{j} * {Literals.Double((double)lanes / (lanes - 1))}" : $"variance{j}";
                 BatchNormEmitter.EmitStoredStatistics(writer, spec, Literals.Int(j), $"mean{j}", folded, $"invStd{j}");
             }
-        }
-    }
-
-    /// <summary>
-    /// Float inference: no transpose. Each per-channel constant is one vector (lane c = channel c), and each vector of
-    /// the tensor takes the constants in its lanes' channel order (a shuffle with constant indices). The scale is
-    /// computed in float, as PyTorch's inference kernel computes it: the whole kernel waits on that square root and
-    /// division, which in double take twice as long (measured 14.4 against 7.6 ns a call).
-    /// </summary>
-    private static void EmitInferenceByPattern(SourceWriter writer, BatchNormSpec spec, BatchNormPlan plan, TargetFeatures features)
-    {
-        int lanes = plan.Outer;
-        int channels = plan.Channels;
-        string perChannel(string reference, string padding) => $"{V}.Create({string.Join(", ", Enumerable.Range(0, lanes).Select(c => c < channels ? LayerNormEmitter.At(reference, Literals.Int(c)) : padding))})";
-
-        writer.Line("// Each channel's constants as a lane of one vector: its running mean, scale = weight / sqrt(runningVar + eps) (in");
-        writer.Line("// float, as PyTorch's inference kernel computes it) and bias.");
-        writer.Line($"var centers = {perChannel("runningMeanRef", "0f")};");
-        string invStd = $"{V}.Create(1f) / {V}.Sqrt({perChannel("runningVarRef", "1f")} + {V}.Create((float){Literals.Double(spec.Epsilon)}))";
-        writer.Line($"var scales = {invStd}{(spec.HasWeight ? $" * {perChannel("weightRef", "0f")}" : "")};");
-        if (spec.HasBias)
-        {
-            writer.Line($"var biases = {perChannel("biasRef", "0f")};");
-        }
-
-        writer.Line($"// Lane l of vector j holds element {lanes}j + l, of channel ({lanes}j + l) % {channels}: the constants in that order.");
-        for (int j = 0; j < channels; j++)
-        {
-            string order = string.Join(", ", Enumerable.Range(0, lanes).Select(l => Literals.Int(((lanes * j) + l) % channels)));
-            string offset = Literals.Int(lanes * j);
-            writer.Line($"var channels{j} = {V}.Create({order});");
-            string centered = $"{VectorPasses.Load(V, "inputRef", offset)} - {V}.Shuffle(centers, channels{j})";
-            string scaleJ = $"{V}.Shuffle(scales, channels{j})";
-            string value = !spec.HasBias ? $"({centered}) * {scaleJ}"
-                : features.VectorFusedMultiplyAdd ? $"{V}.FusedMultiplyAdd({centered}, {scaleJ}, {V}.Shuffle(biases, channels{j}))"
-                : $"({centered}) * {scaleJ} + {V}.Shuffle(biases, channels{j})";
-            writer.Line(VectorPasses.Store(V, value, "outputRef", offset));
         }
     }
 }

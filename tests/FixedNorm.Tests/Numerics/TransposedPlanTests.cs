@@ -25,6 +25,8 @@ public sealed class TransposedPlanTests
         ("B8x5i", "[BatchNorm(8, 5, Mode = BatchNormMode.Inference)]", "float", [8, 5], true, false),
         ("B4x7d", "[BatchNorm(4, 7, RunningVariance = BatchNormRunningVariance.Population)]", "double", [4, 7], true, true),
         ("B8x1", "[BatchNorm(8, 1)]", "float", [8, 1], true, true),
+        ("B8x2", "[BatchNorm(8, 2)]", "float", [8, 2], false, true),
+        ("B8x4", "[BatchNorm(8, 4)]", "float", [8, 4], true, true),
     ];
 
     private static readonly Lazy<CompiledKernels> Kernels = new(() => CompiledKernels.Compile(
@@ -44,9 +46,13 @@ public sealed class TransposedPlanTests
     {
         Assert.Equal(LayerNorms.Length, Kernels.Value.GeneratedSources.Count(s => s.Contains("// Plan: 8 groups at a time", StringComparison.Ordinal) || s.Contains("// Plan: 4 groups at a time", StringComparison.Ordinal)));
         // Float inference needs no per-channel sums: its constants are shuffled into the row vectors' order instead.
+        // Float training with up to 4 channels sums the row vectors into per-channel lanes, also without a transpose.
         int floatInference = BatchNorms.Count(b => !b.Training && b.Type == "float");
-        Assert.Equal(BatchNorms.Length - floatInference, Kernels.Value.GeneratedSources.Count(s => s.Contains("the batch as the lanes of one Vector256", StringComparison.Ordinal)));
+        int floatTrainingByPattern = BatchNorms.Count(b => b.Training && b.Type == "float" && b.Shape[1] <= 4);
+        Assert.Equal(4, floatTrainingByPattern);
+        Assert.Equal(BatchNorms.Length - floatInference - floatTrainingByPattern, Kernels.Value.GeneratedSources.Count(s => s.Contains("the batch as the lanes of one Vector256", StringComparison.Ordinal)));
         Assert.Equal(floatInference, Kernels.Value.GeneratedSources.Count(s => s.Contains("the channels' constants as the lanes of one Vector256 each", StringComparison.Ordinal)));
+        Assert.Equal(floatTrainingByPattern, Kernels.Value.GeneratedSources.Count(s => s.Contains("the row vectors summed into per-channel lanes", StringComparison.Ordinal)));
     }
 
     [Theory]
@@ -121,6 +127,12 @@ public sealed class TransposedPlanTests
     [InlineData(3, "outlier")]
     [InlineData(3, "constant")]
     [InlineData(4, "outlier")]
+    [InlineData(5, "offset")]
+    [InlineData(5, "outlier")]
+    [InlineData(5, "constant")]
+    [InlineData(6, "offset")]
+    [InlineData(6, "outlier")]
+    [InlineData(6, "constant")]
     public void BatchNormTrainingStatisticsHoldOnHardData(int index, string data)
     {
         (string name, _, string t, int[] shape, bool affine, bool training) = BatchNorms[index];
