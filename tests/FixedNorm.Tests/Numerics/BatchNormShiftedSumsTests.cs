@@ -8,7 +8,8 @@ namespace FixedNorm.Tests.Numerics;
 /// trusted the kernel takes the channel once more in double: when the first value is an outlier (the sums cancel), and
 /// when float squares overflow. These, and data with a large offset, are checked against the float64 reference on runs
 /// with whole vectors, vector tails and scalar tails,
-/// and on channels-last rows (channels as vector lanes) with and without scalar channels after the blocks. The raw
+/// and on channels-last rows (channels as vector lanes) with and without scalar channels after the blocks, and on
+/// batches of exactly 8 rows (one Vector256 a row vector, or one a channel once transposed). The raw
 /// values are added in double lanes, so a mean near zero is as exact as PyTorch's double accumulator makes it.
 /// </summary>
 public sealed class BatchNormShiftedSumsTests
@@ -24,6 +25,9 @@ public sealed class BatchNormShiftedSumsTests
         ("Rows35", 30, 35, 1),   // two blocks and three scalar channels
         ("Runs128Deep", 32, 8, 128),  // 4096 values a channel, each lane of each run adding several
         ("Rows64Deep", 4096, 64, 1),  // 64 chunks of 64 rows
+        ("Batch8x3", 8, 3, 1),   // one Vector256 of rows, few channels: row vectors summed into channel lanes
+        ("Batch8x4", 8, 4, 1),   // the same with one channel per double lane
+        ("Batch8x6", 8, 6, 1),   // more channels than double lanes: transposed, a vector per channel
     ];
 
     private static readonly Lazy<CompiledKernels> Kernels = new(() => CompiledKernels.Compile(Shapes.Select(s =>
