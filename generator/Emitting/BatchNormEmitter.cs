@@ -94,6 +94,28 @@ internal static class BatchNormEmitter
     }
 
     /// <summary>
+    /// For kernels that hold a whole batch of <paramref name="count"/> values a channel in registers: every channel's
+    /// statistics, written after the output (so no load of the kernel waits behind these stores), if any are asked for.
+    /// <paramref name="channel"/> gives a channel's batch mean, biased variance and invStd expressions.
+    /// </summary>
+    public static void EmitStoredStatisticsAfterOutput(SourceWriter writer, BatchNormSpec spec, int channels, int count, Func<int, (string Mean, string Variance, string InvStd)> channel)
+    {
+        if (!spec.HasRunningStatistics && !spec.HasMean && !spec.HasRstd)
+        {
+            return;
+        }
+
+        writer.Line();
+        writer.Line("// The statistics, stored after the output.");
+        for (int c = 0; c < channels; c++)
+        {
+            (string mean, string variance, string invStd) = channel(c);
+            string folded = spec.UnbiasedRunningVariance ? $"{variance} * {Literals.Double((double)count / (count - 1))}" : variance;
+            EmitStoredStatistics(writer, spec, Literals.Int(c), mean, folded, invStd);
+        }
+    }
+
+    /// <summary>
     /// Writes a channel's statistics where the method asked for them: the running mean and variance updated with the
     /// momentum (from the batch's mean and the variance to fold in), and the batch mean and invStd saved.
     /// </summary>

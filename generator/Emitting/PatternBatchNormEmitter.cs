@@ -25,7 +25,7 @@ internal static class PatternBatchNormEmitter
     {
         int lanes = plan.Outer;
         int channels = plan.Channels;
-        string perChannel(string reference, string padding) => $"{V}.Create({string.Join(", ", Enumerable.Range(0, lanes).Select(c => c < channels ? LayerNormEmitter.At(reference, Literals.Int(c)) : padding))})";
+        string perChannel(string reference, string padding) => PerChannel(reference, lanes, channels, padding);
 
         writer.Line("// Each channel's constants as a lane of one vector: its running mean, scale = weight / sqrt(runningVar + eps) (in");
         writer.Line("// float, as PyTorch's inference kernel computes it) and bias.");
@@ -97,8 +97,8 @@ internal static class PatternBatchNormEmitter
                 writer.Line($"var h{k} = {V}.{(k % 2 == 0 ? "WidenLower" : "WidenUpper")}(v{k / 2}) - shifts{start}; // channels {string.Join(", ", Enumerable.Range(4 * k, 4).Select(channelOf))}");
             }
 
-            writer.Line($"var sums{start} = {Tree(halves.Select(k => $"h{k}").ToList())};");
-            writer.Line($"var squares{start} = {Tree(halves.Select(k => $"h{k} * h{k}").ToList())};");
+            writer.Line($"var sums{start} = {VectorPasses.PairwiseSum(halves.Select(k => $"h{k}").ToList())};");
+            writer.Line($"var squares{start} = {VectorPasses.PairwiseSum(halves.Select(k => $"h{k} * h{k}").ToList())};");
         }
 
         // Lane c of the totals takes, from each group, its lanes that hold channel c: lane m holds channel (start + m) % C,
@@ -125,23 +125,21 @@ internal static class PatternBatchNormEmitter
         }
 
         writer.Line("// Per channel (lane c = channel c): the sums of the deviations and of their squares, the mean and the variance.");
-        writer.Line($"var sums = {Tree(sumTerms)};");
-        writer.Line($"var squares = {Tree(squareTerms)};");
+        writer.Line($"var sums = {VectorPasses.PairwiseSum(sumTerms)};");
+        writer.Line($"var squares = {VectorPasses.PairwiseSum(squareTerms)};");
         writer.Line($"var drifts = sums * {Literals.Double(1.0 / lanes)};");
         writer.Line("var means = shifts + drifts;");
         writer.Line($"var variances = squares * {Literals.Double(1.0 / lanes)} - drifts * drifts; // >= drift^2 / {lanes - 1}: never negative");
-        string roots = $"{V}.Sqrt(variances + {V}.Create({Literals.Double(spec.Epsilon)}))";
-        string weights = spec.HasWeight
-            ? $"{V}.Create({string.Join(", ", Enumerable.Range(0, 4).Select(c => c < channels ? $"(double){LayerNormEmitter.At("weightRef", Literals.Int(c))}" : "0"))})"
-            : $"{V}.Create(1.0)";
+        string weights = spec.HasWeight ? PerChannel("weightRef", 4, channels, "0", "(double)") : $"{V}.Create(1.0)";
         writer.Line($"// scale = weight / sqrt(variance + eps), in double, then float: lanes 0 to 3 of a float vector.");
-        writer.Line($"var scales = {V}.Narrow({weights} / {roots}, {V}<double>.Zero);");
+        writer.Line($"var roots = {V}.Sqrt(variances + {V}.Create({Literals.Double(spec.Epsilon)}));");
+        writer.Line($"var scales = {V}.Narrow({weights} / roots, {V}<double>.Zero);");
         writer.Line("// x - mean as (x - high) - low, mean = high + low in floats: near the mean the first step is exact.");
         writer.Line($"var meanHighs = {V}.Narrow(means, {V}<double>.Zero);");
         writer.Line($"var meanLows = {V}.Narrow(means - {V}.WidenLower(meanHighs), {V}<double>.Zero);");
         if (spec.HasBias)
         {
-            writer.Line($"var biases = {V}.Create({string.Join(", ", Enumerable.Range(0, lanes).Select(c => c < channels ? LayerNormEmitter.At("biasRef", Literals.Int(c)) : "0f"))});");
+            writer.Line($"var biases = {PerChannel("biasRef", lanes, channels, "0f")};");
         }
 
         EmitChannelOrders(writer, plan);
@@ -150,20 +148,13 @@ internal static class PatternBatchNormEmitter
             EmitStore(writer, spec, features, j, lanes, $"v{j} - {V}.Shuffle(meanHighs, channels{j}) - {V}.Shuffle(meanLows, channels{j})");
         }
 
-        if (spec.HasRunningStatistics || spec.HasMean || spec.HasRstd)
-        {
-            writer.Line();
-            writer.Line("// The statistics, stored after the output.");
-            for (int c = 0; c < channels; c++)
-            {
-                string channel = Literals.Int(c);
-                string variance = $"{V}.GetElement(variances, {channel})";
-                string folded = spec.UnbiasedRunningVariance ? $"{variance} * {Literals.Double((double)lanes / (lanes - 1))}" : variance;
-                string invStd = $"(1 / {Names.Math}.Sqrt({variance} + {Literals.Double(spec.Epsilon)}))";
-                BatchNormEmitter.EmitStoredStatistics(writer, spec, channel, $"{V}.GetElement(means, {channel})", folded, invStd);
-            }
-        }
+        BatchNormEmitter.EmitStoredStatisticsAfterOutput(writer, spec, channels, lanes, c =>
+            ($"{V}.GetElement(means, {c})", $"{V}.GetElement(variances, {c})", $"(1 / {V}.GetElement(roots, {c}))"));
     }
+
+    /// <summary>"Vector256.Create(cast ref[0], cast ref[1], ..., padding, ...)": a per-channel span as the lanes of one vector.</summary>
+    private static string PerChannel(string reference, int lanes, int channels, string padding, string cast = "") =>
+        $"{V}.Create({string.Join(", ", Enumerable.Range(0, lanes).Select(c => c < channels ? cast + LayerNormEmitter.At(reference, Literals.Int(c)) : padding))})";
 
     /// <summary>"var channels{j} = Vector256.Create(...)": each row vector's lanes' channels, the shuffle that puts per-channel constants in its order.</summary>
     private static void EmitChannelOrders(SourceWriter writer, BatchNormPlan plan)
@@ -187,20 +178,4 @@ internal static class PatternBatchNormEmitter
             : $"({centered}) * {scale} + {V}.Shuffle(biases, channels{j})";
         writer.Line(VectorPasses.Store(V, value, "outputRef", Literals.Int(lanes * j)));
     }
-
-    /// <summary>Adds terms pairwise, "(a + b) + (c + d)", so the additions wait on each other as little as possible.</summary>
-    private static string Tree(IReadOnlyList<string> terms)
-    {
-        if (terms.Count == 1)
-        {
-            return terms[0];
-        }
-
-        int half = terms.Count / 2;
-        string left = Tree(terms.Take(half).ToList());
-        string right = Tree(terms.Skip(half).ToList());
-        return $"{Wrap(left, half)} + {Wrap(right, terms.Count - half)}";
-    }
-
-    private static string Wrap(string sum, int terms) => terms > 1 ? $"({sum})" : sum;
 }

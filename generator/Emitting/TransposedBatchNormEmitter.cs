@@ -143,14 +143,14 @@ internal static class TransposedBatchNormEmitter
         writer.Line();
         for (int j = 0; j < plan.Channels; j++)
         {
-            string root = $"{Names.Math}.Sqrt(variance{j} + {Literals.Double(spec.Epsilon)})";
+            writer.Line($"double root{j} = {Names.Math}.Sqrt(variance{j} + {Literals.Double(spec.Epsilon)});");
             if (spec.HasRstd || !spec.HasWeight)
             {
-                writer.Line($"double invStd{j} = 1 / {root};");
+                writer.Line($"double invStd{j} = 1 / root{j};");
             }
 
             // weight / sqrt(variance + eps): one division, no multiplication after it, on the path every result waits for.
-            string scale = spec.HasWeight ? $"weight{j} / {root}" : $"invStd{j}";
+            string scale = spec.HasWeight ? $"weight{j} / root{j}" : $"invStd{j}";
             string scaleVector = $"{V}.Create(({type})({scale}))";
             if (spec.HasBias)
             {
@@ -167,15 +167,9 @@ internal static class TransposedBatchNormEmitter
 
         writer.Line();
         Transpose.EmitScatter(writer, element, plan.Channels, "r", "y");
-        if (spec.Training && (spec.HasRunningStatistics || spec.HasMean || spec.HasRstd))
+        if (spec.Training)
         {
-            writer.Line();
-            writer.Line("// The statistics, stored after the output.");
-            for (int j = 0; j < plan.Channels; j++)
-            {
-                string folded = spec.UnbiasedRunningVariance ? $"variance{j} * {Literals.Double((double)lanes / (lanes - 1))}" : $"variance{j}";
-                BatchNormEmitter.EmitStoredStatistics(writer, spec, Literals.Int(j), $"mean{j}", folded, $"invStd{j}");
-            }
+            BatchNormEmitter.EmitStoredStatisticsAfterOutput(writer, spec, plan.Channels, lanes, j => ($"mean{j}", $"variance{j}", $"invStd{j}"));
         }
     }
 }

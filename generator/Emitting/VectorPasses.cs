@@ -430,7 +430,7 @@ internal sealed class VectorPasses(SourceWriter writer, ElementType element, Vec
     }
 
     /// <summary>"(acc0 + acc1) + (acc2 + acc3)": a balanced sum of the accumulators.</summary>
-    private static string PairwiseSum(List<string> terms)
+    public static string PairwiseSum(List<string> terms)
     {
         if (terms.Count == 1)
         {
