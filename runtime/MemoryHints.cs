@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
@@ -42,6 +43,21 @@ public static class MemoryHints
         nuint mask = (nuint)(alignment - 1);
         nuint bytes = ((nuint)alignment - ((nuint)Unsafe.AsPointer(ref start) & mask)) & mask;
         return (int)bytes / sizeof(T);
+    }
+
+    /// <summary>
+    /// Where in <paramref name="buffer"/> a copy starts so that its element <paramref name="element"/> lies on an
+    /// <paramref name="alignment"/>-byte boundary (a power of two): the buffer must hold alignment / sizeof(T) - 1
+    /// elements more than the copy. Kernels copy weight and bias there (stack memory, which does not move) to load
+    /// them aligned like their input.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe ref T AlignedCopyStart<T>(Span<T> buffer, int element, int alignment)
+        where T : unmanaged
+    {
+        ref T start = ref MemoryMarshal.GetReference(buffer);
+        int skip = (ElementsToAlignment(ref start, alignment) - element) & (alignment / sizeof(T) - 1);
+        return ref Unsafe.Add(ref start, skip);
     }
 
     /// <summary>

@@ -20,6 +20,8 @@ internal static class LayerNormEmitter
             ? "// Plan: straight-line scalar code per group, statistics in double around the group's first element."
             : plan.Strategy == GroupStrategy.Transposed
             ? $"// Plan: {Transpose.Lanes(spec.Element)} groups at a time as the lanes of one Vector256 per column (a transpose in registers), around each group's first element."
+            : AlignedLayerNormEmitter.Applies(spec, plan)
+            ? $"// Plan: aligned vector passes ({string.Join(" / ", VectorWidth.All.Select(w => "Vector" + w.Bits))} by hardware), each group's sums in the store loop of the group before it, in chunks of {Limits.SumChunk} added into a double."
             : $"// Plan: vector passes per group ({string.Join(" / ", VectorWidth.All.Select(w => "Vector" + w.Bits))} by hardware), sums in chunks of {Limits.SumChunk} added into a double.");
 
         var spans = new List<SpanParameter>

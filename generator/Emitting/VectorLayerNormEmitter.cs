@@ -7,6 +7,8 @@ namespace FixedNorm.Generator.Emitting;
 /// Larger groups: two passes per group (deviations from the first element and their squares; store), each over
 /// vectors of the widest accelerated width, and a third only for groups whose first element lies far from the mean.
 /// Groups go two at a time: each one's statistics, then one store pass over both that loads weight and bias once.
+/// In cache, 16 or more groups of whole 64-byte lines, 2 to 8 KB each, take the aligned plan instead
+/// (<see cref="AlignedLayerNormEmitter"/>).
 /// </summary>
 internal static class VectorLayerNormEmitter
 {
@@ -18,6 +20,12 @@ internal static class VectorLayerNormEmitter
         string type = spec.Element.Keyword();
         int n = plan.GroupSize;
         var passes = new VectorPasses(writer, spec.Element, width, features.VectorFusedMultiplyAdd);
+        if (AlignedLayerNormEmitter.Applies(spec, plan))
+        {
+            AlignedLayerNormEmitter.EmitPath(writer, spec, plan, width, passes);
+            return;
+        }
+
         // Out of cache, two groups' stores interleave two write streams to memory: slower than one at a time.
         bool paired = 2L * plan.Groups * n * spec.Element.Size() <= Limits.PairedGroupsMaxBytes;
         int pairs = paired ? plan.Groups / 2 : 0;
@@ -246,7 +254,7 @@ internal static class VectorLayerNormEmitter
     }
 
     /// <summary>"var muT512 = Vector512.Create(muT);" and the same for invStd, per group suffix.</summary>
-    private static void EmitBroadcasts(SourceWriter writer, VectorWidth width, string[] groups)
+    internal static void EmitBroadcasts(SourceWriter writer, VectorWidth width, string[] groups)
     {
         foreach (string k in groups)
         {
@@ -259,7 +267,7 @@ internal static class VectorLayerNormEmitter
     /// (x - mu) * invStd * weight + bias for the vector at <paramref name="offset"/> of <paramref name="x"/>, with group
     /// k's broadcast statistics (muT512...; a narrower tail vector broadcasts its own) and the given weight and bias.
     /// </summary>
-    private static string Normalized(LayerNormSpec spec, VectorPasses passes, VectorWidth width, string vector, string x, string k, string offset, string weight, string bias)
+    internal static string Normalized(LayerNormSpec spec, VectorPasses passes, VectorWidth width, string vector, string x, string k, string offset, string weight, string bias)
     {
         string broadcast(string name) => vector == width.Class ? name + width.Suffix : $"{vector}.Create({name})";
         string value = $"({VectorPasses.Load(vector, x, offset)} - {broadcast("mu" + k)}) * {broadcast("invStd" + k)}";

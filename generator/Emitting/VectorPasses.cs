@@ -57,11 +57,31 @@ internal sealed class VectorPasses(SourceWriter writer, ElementType element, Vec
     /// <summary>
     /// Adds d * d into <paramref name="squares"/> for d = <c>term</c> over [0, length), and d into
     /// <paramref name="deviations"/> when given: the corrected two-pass algorithm, whose sum of deviations measures
-    /// (and lets the caller remove) the rounding left in the mean.
+    /// (and lets the caller remove) the rounding left in the mean. <paramref name="alongside"/>, when given, writes a
+    /// statement after each vector's (vector class, offset): another pass's work in the same loop. <paramref name="extra"/>
+    /// are more full-width terms (a local's name, its expression), added into the last segment's accumulators.
     /// </summary>
-    public void SumOfSquares(string squares, string? deviations, int length, Func<string, string, string> vectorTerm, Func<string, string> scalarTerm) =>
-        SumChunks(length, (layout, chunkStart) => SumSegment(
-            layout, chunkStart, deviations is null ? SumMode.Squares : SumMode.SquaresAndDeviations, squares, deviations, vectorTerm, scalarTerm));
+    public void SumOfSquares(
+        string squares,
+        string? deviations,
+        int length,
+        Func<string, string, string> vectorTerm,
+        Func<string, string> scalarTerm,
+        Func<string, string, string>? alongside = null,
+        IReadOnlyList<(string Name, string Term)>? extra = null) =>
+        SumChunks(
+            length,
+            (layout, chunkStart) => SumSegment(
+                layout,
+                chunkStart,
+                deviations is null ? SumMode.Squares : SumMode.SquaresAndDeviations,
+                squares,
+                deviations,
+                vectorTerm,
+                scalarTerm,
+                alongside,
+                chunkStart is null ? extra : null),
+            lastSegmentNeeded: extra is { Count: > 0 });
 
     /// <summary>Adds the raw elements of <paramref name="reference"/>[0, length) into <paramref name="total"/> in double lanes (float widened).</summary>
     public void SumWide(string total, int length, string reference) =>
@@ -133,7 +153,7 @@ internal sealed class VectorPasses(SourceWriter writer, ElementType element, Vec
         }
     }
 
-    private void SumChunks(int length, Action<SegmentLayout, string?> sumSegment)
+    private void SumChunks(int length, Action<SegmentLayout, string?> sumSegment, bool lastSegmentNeeded = false)
     {
         int fullChunks = length > Limits.SumChunk ? length / Limits.SumChunk : 0;
         if (fullChunks > 0)
@@ -146,7 +166,7 @@ internal sealed class VectorPasses(SourceWriter writer, ElementType element, Vec
         }
 
         int rest = length - (fullChunks * Limits.SumChunk);
-        if (rest > 0)
+        if (rest > 0 || lastSegmentNeeded)
         {
             using (writer.Block())
             {
@@ -163,11 +183,21 @@ internal sealed class VectorPasses(SourceWriter writer, ElementType element, Vec
         string total,
         string? deviations,
         Func<string, string, string> vectorTerm,
-        Func<string, string> scalarTerm)
+        Func<string, string> scalarTerm,
+        Func<string, string, string>? alongside = null,
+        IReadOnlyList<(string Name, string Term)>? extra = null)
     {
+        void Alongside(string vectorClass, string offset)
+        {
+            if (alongside is not null)
+            {
+                writer.Line(alongside(vectorClass, offset));
+            }
+        }
 
         bool widen = mode == SumMode.Wide && element == ElementType.Float;
-        int accumulators = Math.Min(layout.Unroll, layout.FullVectorCount);
+        extra ??= [];
+        int accumulators = Math.Max(Math.Min(layout.Unroll, layout.FullVectorCount), Math.Min(extra.Count, 1));
         List<string> acc = Enumerable.Range(0, accumulators).Select(k => (widen ? "lo" : "acc") + k).ToList();
         List<string> second = Enumerable.Range(0, accumulators).Select(k => (widen ? "hi" : "dev") + k).ToList();
         bool hasSecond = widen || mode == SumMode.SquaresAndDeviations;
@@ -204,7 +234,11 @@ internal sealed class VectorPasses(SourceWriter writer, ElementType element, Vec
             }
         }
 
-        EmitLoop(layout, chunkStart, (offset, k) => Add(acc[k], second[k], $"d{k}", vectorTerm(width.Class, offset)));
+        EmitLoop(layout, chunkStart, (offset, k) =>
+        {
+            Add(acc[k], second[k], $"d{k}", vectorTerm(width.Class, offset));
+            Alongside(width.Class, offset);
+        });
 
         int single = 0;
         foreach (Piece piece in layout.After)
@@ -213,7 +247,12 @@ internal sealed class VectorPasses(SourceWriter writer, ElementType element, Vec
             if (piece.Width == width)
             {
                 Add(acc[single], second[single], $"d{offset}", vectorTerm(width.Class, offset));
+                Alongside(width.Class, offset);
                 single++;
+            }
+            else if (alongside is not null)
+            {
+                throw new InvalidOperationException("A pass alongside a sum needs a run of whole vectors.");
             }
             else if (piece.Width is null)
             {
@@ -249,6 +288,12 @@ internal sealed class VectorPasses(SourceWriter writer, ElementType element, Vec
                     writer.Line($"{deviations} += {narrow}.Sum(d{offset});");
                 }
             }
+        }
+
+        foreach ((string name, string term) in extra)
+        {
+            int k = single++ % accumulators;
+            Add(acc[k], second[k], name, term);
         }
 
         if (accumulators == 0)
@@ -394,8 +439,14 @@ internal sealed class VectorPasses(SourceWriter writer, ElementType element, Vec
             writer.Line($"{first} = {sum};");
         }
 
-        writer.Line($"{total} += {width.Class}.Sum({width.Class}.WidenLower({first}) + {width.Class}.WidenUpper({first}));");
+        writer.Line($"{total} += {WideSum(first)};");
     }
+
+    /// <summary>The lanes of a vector of the element type added up in double (float lanes widened first).</summary>
+    public string WideSum(string vector) =>
+        element == ElementType.Double
+            ? $"{width.Class}.Sum({vector})"
+            : $"{width.Class}.Sum({width.Class}.WidenLower({vector}) + {width.Class}.WidenUpper({vector}))";
 
     /// <summary>
     /// The loop over full vectors: <c>for (nuint i = start; i &lt; end; i += stride)</c> with <see cref="Limits.Accumulators"/>

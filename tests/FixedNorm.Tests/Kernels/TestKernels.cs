@@ -15,6 +15,10 @@ public static partial class TestKernels
     public static partial void Norm4d(ReadOnlySpan<double> input, ReadOnlySpan<double> weight,
         ReadOnlySpan<double> bias, Span<double> output, Span<double> mean, Span<double> rstd);
 
+    /// <summary>The aligned plan: 16 or more groups of whole 64-byte lines, 2 to 8 KB each.</summary>
+    [LayerNorm(64, 768)]
+    public static partial void Aligned768(ReadOnlySpan<float> input, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> output);
+
     [LayerNorm(3, 2500)]
     public static partial void Long(ReadOnlySpan<float> input, Span<float> output, Span<float> mean, Span<float> rstd);
 }

@@ -18,6 +18,8 @@ public sealed class AllocationTests
         var output4d = new double[120];
         var mean4d = new double[2];
         var rstd4d = new double[2];
+        var inputAligned = new float[64 * 768];
+        var outputAligned = new float[64 * 768];
         var inputLong = new float[7500];
         var outputLong = new float[7500];
         var meanLong = new float[3];
@@ -54,6 +56,7 @@ public sealed class AllocationTests
             BatchNormKernels.TrainStrided(stridedInput, stridedOutput);
             TestKernels.Notebook(input8x3, output8x3);
             TestKernels.Affine768(input768, weight768, weight768, output768);
+            TestKernels.Aligned768(inputAligned, weight768, weight768, outputAligned);
             TestKernels.Norm4d(input4d, weight4d, weight4d, output4d, mean4d, rstd4d);
             TestKernels.Long(inputLong, outputLong, meanLong, rstdLong);
             TestKernels.Notebook(output8x3, output8x3);

@@ -33,6 +33,21 @@ public sealed class LayerNormSnapshotTests
         }
         """));
 
+    /// <summary>The aligned plan (16+ groups of whole lines, 2 to 8 KB each): the benchmark's [64, 768], with statistics.</summary>
+    [Fact]
+    public void Aligned64x768() => SourceSnapshots.Match(GeneratorHarness.Run("""
+        using System;
+        using FixedNorm;
+
+        namespace Demo;
+
+        public static partial class Kernels
+        {
+            [LayerNorm(64, 768)]
+            public static partial void Norm(ReadOnlySpan<float> input, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> output, Span<float> mean, Span<float> rstd);
+        }
+        """));
+
     [Fact]
     public void Double4dAxis1WithStatistics() => SourceSnapshots.Match(GeneratorHarness.Run("""
         using System;

@@ -1,0 +1,216 @@
+using FixedNorm.Tests.Infrastructure;
+
+namespace FixedNorm.Tests.Numerics;
+
+/// <summary>
+/// LayerNorm's aligned plan (16 or more groups of 2 to 8 KB, whole 64-byte lines, in cache): loads aligned from the
+/// input's first aligned element of each group (<c>head</c>, found at run time), the first and last vectors unaligned
+/// with their own lanes masked into the sums, weight and bias copied to the stack at the input's alignment, and each
+/// group's statistics summed in the previous group's store loop. Checked at every alignment the input can have (the
+/// spans starting 0 to 15 floats, 0 to 7 doubles, into their arrays), with the output being the input, with sums in
+/// chunks (and a last chunk holding only the masked lanes), with outlier first elements and overflowing float squares in
+/// the first, a middle and the last group (each takes its own code path), every element, mean and rstd against the
+/// float64 reference.
+/// </summary>
+public sealed class AlignedPlanTests
+{
+    private const float Untouched = -12345f;
+
+    private static readonly Lazy<CompiledKernels> Kernels = new(() => CompiledKernels.Compile(
+    [
+        new KernelDeclaration("Affine768", "[LayerNorm(64, 768)]", "float", ["input", "weight", "bias", "output"]),
+        new KernelDeclaration("Chunked", "[LayerNorm(16, 2048)]", "float", ["input", "output", "mean", "rstd"]),
+        new KernelDeclaration("OnlyEdgesInLastChunk", "[LayerNorm(16, 1040)]", "float", ["input", "weight", "output", "mean", "rstd"]),
+        new KernelDeclaration("Doubles", "[LayerNorm(32, 256)]", "double", ["input", "bias", "output", "mean", "rstd"]),
+        new KernelDeclaration("TooFewGroups", "[LayerNorm(8, 768)]", "float", ["input", "output"]),
+        new KernelDeclaration("TooNarrow", "[LayerNorm(16, 256)]", "float", ["input", "output"]),
+        new KernelDeclaration("TooWide", "[LayerNorm(32, 4096)]", "float", ["input", "output"]),
+        new KernelDeclaration("NotWholeLines", "[LayerNorm(16, 776)]", "float", ["input", "output"]),
+        new KernelDeclaration("OutOfCache", "[LayerNorm(1024, 768)]", "float", ["input", "output"]),
+    ]));
+
+    public static TheoryData<int> FloatStarts() => new(Enumerable.Range(0, 16));
+
+    public static TheoryData<int> DoubleStarts() => new(Enumerable.Range(0, 8));
+
+    [Theory]
+    [InlineData("Affine768", true)]
+    [InlineData("Chunked", true)]
+    [InlineData("OnlyEdgesInLastChunk", true)]
+    [InlineData("Doubles", true)]
+    [InlineData("TooFewGroups", false)]
+    [InlineData("TooNarrow", false)]
+    [InlineData("TooWide", false)]
+    [InlineData("NotWholeLines", false)]
+    [InlineData("OutOfCache", false)]
+    public void OnlyGroupsOfWholeLinesFrom2To8KBInCacheAreAligned(string kernel, bool aligned)
+    {
+        string source = Assert.Single(Kernels.Value.GeneratedSources, s => s.Contains($" {kernel}(", StringComparison.Ordinal));
+        Assert.Equal(aligned, source.Contains("ElementsToAlignment(ref inputRef", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [MemberData(nameof(FloatStarts))]
+    public void EveryAlignmentMatchesTheReference(int start)
+    {
+        const int Groups = 64, GroupSize = 768;
+        var random = new Random(start);
+        float[] x = Values(random, Groups * GroupSize, 3);
+        float[] weight = Values(random, GroupSize, 1, 0.1);
+        float[] bias = Values(random, GroupSize, 0, 0.1);
+        double[] expected = Reference.LayerNorm(Arrays.ToDouble(x), Groups, GroupSize, 1e-5, Arrays.ToDouble(weight), Arrays.ToDouble(bias)).Output;
+
+        float[] output = Padded(new float[x.Length], start);
+        float[] input = Padded(x, start);
+        Kernels.Value.RunFrom("Affine768", start, input, Padded(weight, start), Padded(bias, start), output);
+
+        AssertMatches(expected, output, start, 2e-5);
+        Assert.Equal(Padded(x, start), input);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(3)]
+    [InlineData(8)]
+    [InlineData(15)]
+    public void AnOutputThatIsTheInputMatchesTheReference(int start)
+    {
+        const int Groups = 64, GroupSize = 768;
+        var random = new Random(100 + start);
+        float[] x = Values(random, Groups * GroupSize, -2);
+        float[] weight = Values(random, GroupSize, 1, 0.1);
+        float[] bias = Values(random, GroupSize, 0, 0.1);
+        double[] expected = Reference.LayerNorm(Arrays.ToDouble(x), Groups, GroupSize, 1e-5, Arrays.ToDouble(weight), Arrays.ToDouble(bias)).Output;
+
+        float[] inPlace = Padded(x, start);
+        Kernels.Value.RunFrom("Affine768", start, inPlace, Padded(weight, start), Padded(bias, start), inPlace);
+
+        AssertMatches(expected, inPlace, start, 2e-5);
+    }
+
+    [Theory]
+    [InlineData("Chunked", 2048, 0)]
+    [InlineData("Chunked", 2048, 7)]
+    [InlineData("Chunked", 2048, 13)]
+    [InlineData("OnlyEdgesInLastChunk", 1040, 0)]
+    [InlineData("OnlyEdgesInLastChunk", 1040, 1)]
+    [InlineData("OnlyEdgesInLastChunk", 1040, 9)]
+    public void ChunkedSumsMatchTheReference(string kernel, int groupSize, int start)
+    {
+        const int Groups = 16;
+        bool weighted = kernel == "OnlyEdgesInLastChunk";
+        var random = new Random(200 + start);
+        float[] x = Values(random, Groups * groupSize, 50, 4);
+        float[] weight = Values(random, groupSize, 1, 0.1);
+        (double[] expected, double[] expectedMean, double[] expectedRstd) =
+            Reference.LayerNorm(Arrays.ToDouble(x), Groups, groupSize, 1e-5, weighted ? Arrays.ToDouble(weight) : null, null);
+
+        float[] output = Padded(new float[x.Length], start);
+        float[] mean = Padded(new float[Groups], start);
+        float[] rstd = Padded(new float[Groups], start);
+        Array[] arguments = weighted
+            ? [Padded(x, start), Padded(weight, start), output, mean, rstd]
+            : [Padded(x, start), output, mean, rstd];
+        Kernels.Value.RunFrom(kernel, start, arguments);
+
+        AssertMatches(expected, output, start, 2e-5);
+        AssertStatistics(expectedMean, expectedRstd, mean, rstd, start, meanTolerance: 2e-5);
+    }
+
+    [Theory]
+    [MemberData(nameof(DoubleStarts))]
+    public void DoublesAtEveryAlignmentMatchTheReference(int start)
+    {
+        const int Groups = 32, GroupSize = 256;
+        var random = new Random(300 + start);
+        double[] x = Arrays.ToDouble(Values(random, Groups * GroupSize, 7));
+        double[] bias = Arrays.ToDouble(Values(random, GroupSize, 0, 0.1));
+        (double[] expected, double[] expectedMean, double[] expectedRstd) = Reference.LayerNorm(x, Groups, GroupSize, 1e-5, null, bias);
+
+        double[] output = new double[start + x.Length];
+        Array.Fill(output, Untouched, 0, start);
+        double[] mean = new double[start + Groups], rstd = new double[start + Groups];
+        Kernels.Value.RunFrom("Doubles", start, PaddedDoubles(x, start), PaddedDoubles(bias, start), output, mean, rstd);
+
+        Assert.All(output[..start], v => Assert.Equal(Untouched, v));
+        Assert.InRange(Reference.MaxAbsDifference(expected, output[start..]), 0, 1e-11);
+        Assert.InRange(Reference.MaxAbsDifference(expectedMean, mean[start..]), 0, 1e-11);
+        Assert.InRange(Reference.MaxAbsDifference(expectedRstd, rstd[start..]), 0, 1e-11 * expectedRstd.Max());
+    }
+
+    /// <summary>
+    /// Group 0's statistics come from a pass of their own, a middle group's and the last group's from the store loop
+    /// before them: an outlier first element (10 from the others, which spread over +-0.1) must take the second pass
+    /// around the mean in each, and float squares that overflow (values near 1e20) the pass in double.
+    /// </summary>
+    [Theory]
+    [InlineData(0)]
+    [InlineData(6)]
+    [InlineData(11)]
+    public void OutlierAndOverflowingGroupsMatchTheReference(int start)
+    {
+        const int Groups = 16, GroupSize = 2048;
+        var random = new Random(400 + start);
+        float[] x = Values(random, Groups * GroupSize, 0, 0.1);
+        foreach (int g in new[] { 0, 7, Groups - 1 })
+        {
+            x[g * GroupSize] = g % 2 == 0 ? 10 : -10;
+        }
+
+        foreach (int g in new[] { 1, 8, Groups - 2 })
+        {
+            for (int i = 0; i < GroupSize; i++)
+            {
+                x[(g * GroupSize) + i] = (float)(1e20 * (1 + (0.5 * Gaussian(random))));
+            }
+        }
+
+        (double[] expected, double[] expectedMean, double[] expectedRstd) = Reference.LayerNorm(Arrays.ToDouble(x), Groups, GroupSize, 1e-5, null, null);
+
+        float[] output = Padded(new float[x.Length], start);
+        float[] mean = Padded(new float[Groups], start);
+        float[] rstd = Padded(new float[Groups], start);
+        Kernels.Value.RunFrom("Chunked", start, Padded(x, start), output, mean, rstd);
+
+        AssertMatches(expected, output, start, 2e-5);
+        AssertStatistics(expectedMean, expectedRstd, mean, rstd, start, meanTolerance: 1e-4);
+    }
+
+    private static void AssertStatistics(double[] expectedMean, double[] expectedRstd, float[] mean, float[] rstd, int start, double meanTolerance)
+    {
+        for (int g = 0; g < expectedMean.Length; g++)
+        {
+            Assert.InRange(Math.Abs(mean[start + g] - expectedMean[g]), 0, meanTolerance * (1 + Math.Abs(expectedMean[g])));
+            Assert.InRange(Math.Abs(rstd[start + g] - expectedRstd[g]) / expectedRstd[g], 0, 2e-6);
+        }
+    }
+
+    private static float[] Values(Random random, int length, double offset, double scale = 1) =>
+        Enumerable.Range(0, length).Select(_ => (float)(offset + (scale * Gaussian(random)))).ToArray();
+
+    /// <summary>A copy with <paramref name="start"/> elements of <see cref="Untouched"/> before it.</summary>
+    private static float[] Padded(float[] values, int start)
+    {
+        float[] padded = new float[start + values.Length];
+        Array.Fill(padded, Untouched, 0, start);
+        values.CopyTo(padded, start);
+        return padded;
+    }
+
+    private static double[] PaddedDoubles(double[] values, int start)
+    {
+        double[] padded = new double[start + values.Length];
+        Array.Fill(padded, Untouched, 0, start);
+        values.CopyTo(padded, start);
+        return padded;
+    }
+
+    private static void AssertMatches(double[] expected, float[] padded, int start, double tolerance)
+    {
+        Assert.All(padded[..start], v => Assert.Equal(Untouched, v));
+        Assert.InRange(Reference.MaxAbsDifference(expected, Arrays.ToDouble(padded[start..])), 0, tolerance);
+    }
+
+    private static double Gaussian(Random random) =>
+        Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
+}
