@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using FixedNorm.Tests.Infrastructure;
 
 namespace FixedNorm.Tests.Numerics;
@@ -174,6 +175,34 @@ public sealed class AlignedPlanTests
 
         AssertMatches(expected, output, start, 2e-5);
         AssertStatistics(expectedMean, expectedRstd, mean, rstd, start, meanTolerance: 1e-4);
+    }
+
+    /// <summary>
+    /// The runtime helper places a copy so that its element head lies on the boundary (by ElementsToAlignment, tested
+    /// against a pinned address in StreamedOutputTests), inside the buffer.
+    /// </summary>
+    [Fact]
+    public void TheCopyStartPutsElementHeadOnABoundary()
+    {
+        Span<float> buffer = stackalloc float[64 + 15 + 16];
+        for (int offset = 0; offset < 16; offset++)
+        {
+            Span<float> floats = buffer[offset..];
+            for (int head = 0; head < 16; head++)
+            {
+                ref float start = ref MemoryHints.AlignedCopyStart(floats[..(64 + 15)], head, 64);
+                Assert.InRange(Unsafe.ByteOffset(ref floats[0], ref start) / 4, 0, 15);
+                Assert.Equal(0, MemoryHints.ElementsToAlignment(ref Unsafe.Add(ref start, head), 64));
+            }
+        }
+
+        Span<double> doubles = stackalloc double[32 + 7];
+        for (int head = 0; head < 8; head++)
+        {
+            ref double start = ref MemoryHints.AlignedCopyStart(doubles, head, 64);
+            Assert.InRange(Unsafe.ByteOffset(ref doubles[0], ref start) / 8, 0, 7);
+            Assert.Equal(0, MemoryHints.ElementsToAlignment(ref Unsafe.Add(ref start, head), 64));
+        }
     }
 
     private static void AssertStatistics(double[] expectedMean, double[] expectedRstd, float[] mean, float[] rstd, int start, double meanTolerance)
