@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using FixedNorm.Tests.Infrastructure;
+using static FixedNorm.Tests.Infrastructure.Placement;
 
 namespace FixedNorm.Tests.Numerics;
 
@@ -15,7 +16,6 @@ namespace FixedNorm.Tests.Numerics;
 /// </summary>
 public sealed class AlignedPlanTests
 {
-    private const float Untouched = -12345f;
 
     private static readonly Lazy<CompiledKernels> Kernels = new(() => CompiledKernels.Compile(
     [
@@ -29,10 +29,6 @@ public sealed class AlignedPlanTests
         new KernelDeclaration("NotWholeLines", "[LayerNorm(16, 776)]", "float", ["input", "output"]),
         new KernelDeclaration("OutOfCache", "[LayerNorm(1024, 768)]", "float", ["input", "output"]),
     ]));
-
-    public static TheoryData<int> FloatStarts() => new(Enumerable.Range(0, 16));
-
-    public static TheoryData<int> DoubleStarts() => new(Enumerable.Range(0, 8));
 
     [Theory]
     [InlineData("Affine768", true)]
@@ -51,7 +47,7 @@ public sealed class AlignedPlanTests
     }
 
     [Theory]
-    [MemberData(nameof(FloatStarts))]
+    [MemberData(nameof(Placement.FloatStarts), MemberType = typeof(Placement))]
     public void EveryAlignmentMatchesTheReference(int start)
     {
         const int Groups = 64, GroupSize = 768;
@@ -119,7 +115,7 @@ public sealed class AlignedPlanTests
     }
 
     [Theory]
-    [MemberData(nameof(DoubleStarts))]
+    [MemberData(nameof(Placement.DoubleStarts), MemberType = typeof(Placement))]
     public void DoublesAtEveryAlignmentMatchTheReference(int start)
     {
         const int Groups = 32, GroupSize = 256;
@@ -131,7 +127,7 @@ public sealed class AlignedPlanTests
         double[] output = new double[start + x.Length];
         Array.Fill(output, Untouched, 0, start);
         double[] mean = new double[start + Groups], rstd = new double[start + Groups];
-        Kernels.Value.RunFrom("Doubles", start, PaddedDoubles(x, start), PaddedDoubles(bias, start), output, mean, rstd);
+        Kernels.Value.RunFrom("Doubles", start, Padded(x, start), Padded(bias, start), output, mean, rstd);
 
         Assert.All(output[..start], v => Assert.Equal(Untouched, v));
         Assert.InRange(Reference.MaxAbsDifference(expected, output[start..]), 0, 1e-11);
@@ -213,33 +209,4 @@ public sealed class AlignedPlanTests
             Assert.InRange(Math.Abs(rstd[start + g] - expectedRstd[g]) / expectedRstd[g], 0, 2e-6);
         }
     }
-
-    private static float[] Values(Random random, int length, double offset, double scale = 1) =>
-        Enumerable.Range(0, length).Select(_ => (float)(offset + (scale * Gaussian(random)))).ToArray();
-
-    /// <summary>A copy with <paramref name="start"/> elements of <see cref="Untouched"/> before it.</summary>
-    private static float[] Padded(float[] values, int start)
-    {
-        float[] padded = new float[start + values.Length];
-        Array.Fill(padded, Untouched, 0, start);
-        values.CopyTo(padded, start);
-        return padded;
-    }
-
-    private static double[] PaddedDoubles(double[] values, int start)
-    {
-        double[] padded = new double[start + values.Length];
-        Array.Fill(padded, Untouched, 0, start);
-        values.CopyTo(padded, start);
-        return padded;
-    }
-
-    private static void AssertMatches(double[] expected, float[] padded, int start, double tolerance)
-    {
-        Assert.All(padded[..start], v => Assert.Equal(Untouched, v));
-        Assert.InRange(Reference.MaxAbsDifference(expected, Arrays.ToDouble(padded[start..])), 0, tolerance);
-    }
-
-    private static double Gaussian(Random random) =>
-        Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
 }

@@ -1,5 +1,6 @@
 using System.Runtime.Intrinsics;
 using FixedNorm.Tests.Infrastructure;
+using static FixedNorm.Tests.Infrastructure.Placement;
 
 namespace FixedNorm.Tests.Numerics;
 
@@ -13,7 +14,6 @@ namespace FixedNorm.Tests.Numerics;
 /// </summary>
 public sealed class StreamedOutputTests
 {
-    private const float Untouched = -12345f;
 
     private static readonly Lazy<CompiledKernels> Kernels = new(() => CompiledKernels.Compile(
     [
@@ -23,10 +23,6 @@ public sealed class StreamedOutputTests
         new KernelDeclaration("JustBelow8MB", "[LayerNorm(2730, 768)]", "float", ["input", "output"]),
         new KernelDeclaration("NotWholeLines", "[LayerNorm(2731, 776)]", "float", ["input", "output"]),
     ]));
-
-    public static TheoryData<int> FloatStarts() => new(Enumerable.Range(0, 16));
-
-    public static TheoryData<int> DoubleStarts() => new(Enumerable.Range(0, 8));
 
     [Theory]
     [InlineData("Rows768", true)]
@@ -42,7 +38,7 @@ public sealed class StreamedOutputTests
     }
 
     [Theory]
-    [MemberData(nameof(FloatStarts))]
+    [MemberData(nameof(Placement.FloatStarts), MemberType = typeof(Placement))]
     public void EveryAlignmentMatchesTheReference(int start)
     {
         const int Groups = 2731, GroupSize = 768;
@@ -79,7 +75,7 @@ public sealed class StreamedOutputTests
     }
 
     [Theory]
-    [MemberData(nameof(FloatStarts))]
+    [MemberData(nameof(Placement.FloatStarts), MemberType = typeof(Placement))]
     public void GroupsOfOneVectorMatchTheReference(int start)
     {
         const int Groups = 131072, GroupSize = 16;
@@ -98,7 +94,7 @@ public sealed class StreamedOutputTests
     }
 
     [Theory]
-    [MemberData(nameof(DoubleStarts))]
+    [MemberData(nameof(Placement.DoubleStarts), MemberType = typeof(Placement))]
     public void DoublesAtEveryAlignmentMatchTheReference(int start)
     {
         const int Groups = 1366, GroupSize = 768;
@@ -147,25 +143,4 @@ public sealed class StreamedOutputTests
             Assert.Equal(expected, buffer);
         }
     }
-
-    private static float[] Values(Random random, int length, double offset, double scale = 1) =>
-        Enumerable.Range(0, length).Select(_ => (float)(offset + (scale * Gaussian(random)))).ToArray();
-
-    /// <summary>A copy with <paramref name="start"/> elements of <see cref="Untouched"/> before it.</summary>
-    private static float[] Padded(float[] values, int start)
-    {
-        float[] padded = new float[start + values.Length];
-        Array.Fill(padded, Untouched, 0, start);
-        values.CopyTo(padded, start);
-        return padded;
-    }
-
-    private static void AssertMatches(double[] expected, float[] padded, int start, double tolerance)
-    {
-        Assert.All(padded[..start], v => Assert.Equal(Untouched, v));
-        Assert.InRange(Reference.MaxAbsDifference(expected, Arrays.ToDouble(padded[start..])), 0, tolerance);
-    }
-
-    private static double Gaussian(Random random) =>
-        Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
 }
