@@ -53,16 +53,9 @@ internal static class AlignedLayerNormEmitter
                 {
                     writer.Line($"ref {type} {name}Copy = ref {at};");
                     writer.Line($"{name}.CopyTo({Names.MemoryMarshal}.CreateSpan(ref {name}Copy, {n}));");
+                    writer.Line($"ref {type} {name}H = ref {Names.Unsafe}.Add(ref {name}Copy, head);");
                     at = $"{Names.Unsafe}.Add(ref {name}Copy, {n})";
                 }
-            }
-        }
-
-        foreach ((bool has, string name) in new[] { (spec.HasWeight, "weight"), (spec.HasBias, "bias") })
-        {
-            if (has)
-            {
-                writer.Line($"ref {type} {name}H = ref {Names.Unsafe}.Add(ref {name}Copy, head);");
             }
         }
 
