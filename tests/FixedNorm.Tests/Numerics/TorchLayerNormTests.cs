@@ -72,6 +72,19 @@ public sealed class TorchLayerNormTests
         }
     }
 
+    /// <summary>The cases named "_aligned" are there for the aligned plan: they must still reach it.</summary>
+    [Fact]
+    public void TheAlignedCasesTakeTheAlignedPlan()
+    {
+        string[] aligned = TorchFixtures.Names(File).Where(n => n.EndsWith("_aligned", StringComparison.Ordinal)).ToArray();
+        Assert.Equal(3, aligned.Length);
+        foreach (string name in aligned)
+        {
+            string source = Assert.Single(Kernels.Value.GeneratedSources, s => s.Contains($" {TorchFixtures.Identifier(name)}(", StringComparison.Ordinal));
+            Assert.Contains("ElementsToAlignment(ref inputRef", source, StringComparison.Ordinal);
+        }
+    }
+
     private static (double[] Output, double[] Mean, double[] Rstd) Run(JsonElement c)
     {
         string t = c.ElementType();
