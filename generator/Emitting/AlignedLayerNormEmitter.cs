@@ -14,18 +14,10 @@ namespace FixedNorm.Generator.Emitting;
 /// </summary>
 internal static class AlignedLayerNormEmitter
 {
-    public static bool Applies(LayerNormSpec spec, LayerNormPlan plan)
-    {
-        int groupBytes = plan.GroupSize * spec.Element.Size();
-        return plan.Strategy == GroupStrategy.Vector
-            && plan.Groups >= Limits.AlignedGroupsMin
-            && groupBytes % 64 == 0
-            && groupBytes >= Limits.AlignedGroupMinBytes
-            && groupBytes <= Limits.AlignedGroupMaxBytes
-            && 2L * plan.Groups * groupBytes <= Limits.PairedGroupsMaxBytes;
-    }
+    public static void Emit(SourceWriter writer, LayerNormSpec spec, LayerNormPlan plan, TargetFeatures features) =>
+        VectorPasses.EmitPerWidth(writer, width => EmitPath(writer, spec, plan, width, new VectorPasses(writer, spec.Element, width, features.VectorFusedMultiplyAdd)));
 
-    public static void EmitPath(SourceWriter writer, LayerNormSpec spec, LayerNormPlan plan, VectorWidth width, VectorPasses passes)
+    private static void EmitPath(SourceWriter writer, LayerNormSpec spec, LayerNormPlan plan, VectorWidth width, VectorPasses passes)
     {
         string type = spec.Element.Keyword();
         string v = width.Class;
@@ -152,15 +144,7 @@ internal static class AlignedLayerNormEmitter
         string type = spec.Element.Keyword();
         string v = width.Class;
         string cast = spec.Element == ElementType.Float ? "(float)" : "";
-        void Fallback() => passes.EmitSquaresOverflowFallback(withDeviations: true, value => $"{value} - center", body =>
-        {
-            using (writer.Block($"for (nuint i = 0; i < {n}; i++)"))
-            {
-                body(LayerNormEmitter.At("next", "i"));
-            }
-        });
-
-        Fallback();
+        VectorLayerNormEmitter.EmitOverflowFallback(writer, passes, n, "next");
         writer.Line($"double drift = deviations * (1.0 / {n});");
         writer.Line($"double variance = {Names.Math}.Max(0, sumOfSquares * (1.0 / {n}) - drift * drift);");
         int outlier = Limits.ShiftDeviationsMax;
@@ -170,11 +154,7 @@ internal static class AlignedLayerNormEmitter
             writer.Line("// digits. Once more around the mean just found (the corrected two-pass algorithm).");
             writer.Line($"center = ({type})(center + drift);");
             writer.Line($"center{width.Suffix} = {v}.Create(center);");
-            writer.Line("sumOfSquares = 0; deviations = 0;");
-            passes.SumOfSquares("sumOfSquares", "deviations", n,
-                (vector, offset) => $"{VectorPasses.Load(vector, "next", offset)} - {(vector == v ? "center" + width.Suffix : $"{vector}.Create(center)")}",
-                offset => $"{LayerNormEmitter.At("next", offset)} - center");
-            Fallback();
+            VectorLayerNormEmitter.EmitShiftedSums(writer, width, passes, n, "next");
             writer.Line($"drift = deviations * (1.0 / {n});");
             writer.Line($"variance = {Names.Math}.Max(0, sumOfSquares * (1.0 / {n}) - drift * drift);");
         }

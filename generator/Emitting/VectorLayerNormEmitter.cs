@@ -7,8 +7,7 @@ namespace FixedNorm.Generator.Emitting;
 /// Larger groups: two passes per group (deviations from the first element and their squares; store), each over
 /// vectors of the widest accelerated width, and a third only for groups whose first element lies far from the mean.
 /// Groups go two at a time: each one's statistics, then one store pass over both that loads weight and bias once.
-/// In cache, 16 or more groups of whole 64-byte lines, 2 to 8 KB each, take the aligned plan instead
-/// (<see cref="AlignedLayerNormEmitter"/>).
+/// (In cache, 16 or more groups of whole 64-byte lines, 2 to 8 KB each, take <see cref="AlignedLayerNormEmitter"/>.)
 /// </summary>
 internal static class VectorLayerNormEmitter
 {
@@ -20,12 +19,6 @@ internal static class VectorLayerNormEmitter
         string type = spec.Element.Keyword();
         int n = plan.GroupSize;
         var passes = new VectorPasses(writer, spec.Element, width, features.VectorFusedMultiplyAdd);
-        if (AlignedLayerNormEmitter.Applies(spec, plan))
-        {
-            AlignedLayerNormEmitter.EmitPath(writer, spec, plan, width, passes);
-            return;
-        }
-
         // Out of cache, two groups' stores interleave two write streams to memory: slower than one at a time.
         bool paired = 2L * plan.Groups * n * spec.Element.Size() <= Limits.PairedGroupsMaxBytes;
         int pairs = paired ? plan.Groups / 2 : 0;
@@ -163,8 +156,6 @@ internal static class VectorLayerNormEmitter
         string v = width.Class;
         string suffix = width.Suffix;
         int n = plan.GroupSize;
-        string load(string vector, string offset) => VectorPasses.Load(vector, "x", offset);
-        string broadcast(string vector) => vector == v ? "center" + suffix : $"{vector}.Create(center)";
 
         writer.Line("// Pass 1: deviations from the group's first element, their sum and their squares, in one pass. Shifting by");
         writer.Line("// an element of the group keeps large offsets from cancelling and makes constant groups exact.");
@@ -173,17 +164,7 @@ internal static class VectorLayerNormEmitter
         writer.Line("double sumOfSquares, deviations, drift, variance;");
         using (writer.Block("for (int attempt = 0; ; attempt++)"))
         {
-            writer.Line("sumOfSquares = 0; deviations = 0;");
-            passes.SumOfSquares("sumOfSquares", "deviations", n,
-                (vector, offset) => $"{load(vector, offset)} - {broadcast(vector)}",
-                offset => $"{LayerNormEmitter.At("x", offset)} - center");
-            passes.EmitSquaresOverflowFallback(withDeviations: true, value => $"{value} - center", body =>
-            {
-                using (writer.Block($"for (nuint i = 0; i < {n}; i++)"))
-                {
-                    body(LayerNormEmitter.At("x", "i"));
-                }
-            });
+            EmitShiftedSums(writer, width, passes, n, "x");
             writer.Line($"drift = deviations / {n};");
             writer.Line($"variance = {Names.Math}.Max(0, sumOfSquares / {n} - drift * drift);");
             writer.Line($"// Most groups stop here. If the first element lies more than {Limits.ShiftDeviationsMax} standard deviations from the mean, the");
@@ -201,6 +182,29 @@ internal static class VectorLayerNormEmitter
         writer.Line($"double invStd = 1 / {Names.Math}.Sqrt(variance + {Literals.Double(spec.Epsilon)});");
         LayerNormEmitter.EmitStatistics(writer, spec, group, "mu", "invStd");
     }
+
+    /// <summary>
+    /// sumOfSquares and deviations over the group at <paramref name="group"/> (all n elements) around the locals center
+    /// and its broadcast, then <see cref="EmitOverflowFallback"/>.
+    /// </summary>
+    internal static void EmitShiftedSums(SourceWriter writer, VectorWidth width, VectorPasses passes, int n, string group)
+    {
+        writer.Line("sumOfSquares = 0; deviations = 0;");
+        passes.SumOfSquares("sumOfSquares", "deviations", n,
+            (vector, offset) => $"{VectorPasses.Load(vector, group, offset)} - {(vector == width.Class ? "center" + width.Suffix : $"{vector}.Create(center)")}",
+            offset => $"{LayerNormEmitter.At(group, offset)} - center");
+        EmitOverflowFallback(writer, passes, n, group);
+    }
+
+    /// <summary>Float squares that overflowed: the sums again with each deviation of the group squared in double.</summary>
+    internal static void EmitOverflowFallback(SourceWriter writer, VectorPasses passes, int n, string group) =>
+        passes.EmitSquaresOverflowFallback(withDeviations: true, value => $"{value} - center", body =>
+        {
+            using (writer.Block($"for (nuint i = 0; i < {n}; i++)"))
+            {
+                body(LayerNormEmitter.At(group, "i"));
+            }
+        });
 
     /// <summary>
     /// Pass 2 over one group (x/y, locals muT and invStdT) or two (xA/yA and xB/yB, locals muA, invStdA, muB, invStdB):

@@ -443,7 +443,7 @@ internal sealed class VectorPasses(SourceWriter writer, ElementType element, Vec
     }
 
     /// <summary>The lanes of a vector of the element type added up in double (float lanes widened first).</summary>
-    public string WideSum(string vector) =>
+    private string WideSum(string vector) =>
         element == ElementType.Double
             ? $"{width.Class}.Sum({vector})"
             : $"{width.Class}.Sum({width.Class}.WidenLower({vector}) + {width.Class}.WidenUpper({vector}))";

@@ -13,6 +13,12 @@ internal enum GroupStrategy
 
     /// <summary>Small groups, a Vector256's worth at a time: transposed so each lane holds one group.</summary>
     Transposed,
+
+    /// <summary>
+    /// Vector passes with aligned loads, each group's sums in the store loop of the group before it: 16 or more groups
+    /// of whole 64-byte lines, 2 to 8 KB each, in cache.
+    /// </summary>
+    Aligned,
 }
 
 /// <summary>
@@ -41,7 +47,17 @@ internal sealed record LayerNormPlan(int Groups, int GroupSize, GroupStrategy St
         bool scalar = (long)groupSize * spec.Element.Size() <= Limits.ScalarGroupMaxBytes;
         bool unroll = scalar && (long)groups * groupSize <= Limits.UnrolledElementsMax;
         bool transposed = scalar && groupSize <= Limits.TransposeMaxColumns && groups >= 32 / spec.Element.Size();
-        GroupStrategy strategy = transposed ? GroupStrategy.Transposed : scalar ? GroupStrategy.Scalar : GroupStrategy.Vector;
+        long groupBytes = (long)groupSize * spec.Element.Size();
+        bool aligned = !scalar
+            && groups >= Limits.AlignedGroupsMin
+            && groupBytes % 64 == 0
+            && groupBytes >= Limits.AlignedGroupMinBytes
+            && groupBytes <= Limits.AlignedGroupMaxBytes
+            && 2L * groups * groupBytes <= Limits.PairedGroupsMaxBytes;
+        GroupStrategy strategy = transposed ? GroupStrategy.Transposed
+            : scalar ? GroupStrategy.Scalar
+            : aligned ? GroupStrategy.Aligned
+            : GroupStrategy.Vector;
         return new LayerNormPlan(groups, groupSize, strategy, unroll || groups == 1);
     }
 }
