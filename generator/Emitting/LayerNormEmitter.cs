@@ -80,7 +80,10 @@ internal static class LayerNormEmitter
     {
         string type = spec.Element.Keyword();
         int count = groupCount ?? plan.Groups;
-        if (plan.UnrollGroups || count < Limits.UnrolledRemainderGroupsMax)
+        // Scalar groups are a few lines each, written out up to a limit; vector groups (hundreds of lines, once per
+        // vector width) only when there is one.
+        bool scalarGroups = plan.Strategy is GroupStrategy.Scalar or GroupStrategy.Transposed;
+        if (plan.UnrollGroups || count == 1 || (scalarGroups && count < Limits.UnrolledRemainderGroupsMax))
         {
             for (int g = firstGroup; g < firstGroup + count; g++)
             {

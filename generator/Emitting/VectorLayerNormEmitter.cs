@@ -93,7 +93,7 @@ internal static class VectorLayerNormEmitter
             }
         }
 
-        if (plan.UnrollGroups || pairs < Limits.UnrolledRemainderGroupsMax / 2)
+        if (pairs == 1)
         {
             for (int p = 0; p < pairs; p++)
             {

@@ -30,7 +30,10 @@ internal static class Limits
     /// </summary>
     public const int TransposeMaxColumns = 8;
 
-    /// <summary>Groups left over after the transposed blocks (fewer than the lanes) are written out one by one.</summary>
+    /// <summary>
+    /// Scalar groups (narrower than a vector) are written out one by one, with no loop, when there are fewer than this
+    /// many: the groups left over after the transposed blocks, or all of them. Vector groups are, only when there is one.
+    /// </summary>
     public const int UnrolledRemainderGroupsMax = 16;
 
     /// <summary>

@@ -66,6 +66,9 @@ public sealed class CompiledKernels
         return new CompiledKernels(assembly.GetType("Dynamic.Kernels", throwOnError: true)!, output.Sources.Select(s => s.Source).ToArray());
     }
 
+    /// <summary>Kernel <paramref name="name"/> itself (not its array wrappers).</summary>
+    public MethodInfo Method(string name) => _type.GetMethod(name) ?? throw new ArgumentException($"No kernel {name}.");
+
     /// <summary>Calls kernel <paramref name="name"/> with arrays in its declared parameter order.</summary>
     public void Run(string name, params Array[] arguments) => Invoke(name + "_Run", arguments);
 
