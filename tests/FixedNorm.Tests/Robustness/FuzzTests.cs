@@ -1,6 +1,6 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using FixedNorm.Tests.Generator;
 using FixedNorm.Tests.Infrastructure;
 using Microsoft.CodeAnalysis;
 
@@ -9,7 +9,8 @@ namespace FixedNorm.Tests.Robustness;
 /// <summary>
 /// Thousands of generated and mutated declarations (fixed seeds): random attribute arguments, random signatures,
 /// half-typed code. The generator must never throw, every file it generates must compile, and every declaration
-/// it accepts must yield a kernel that matches the float64 reference.
+/// it accepts must yield a kernel that matches the float64 reference. No file it generates may outgrow the bound of
+/// <see cref="BoundedOutputTests"/> (what once kept a wall-clock limit here, which failed on a busy machine).
 /// </summary>
 public sealed class FuzzTests
 {
@@ -21,7 +22,6 @@ public sealed class FuzzTests
     [Fact]
     public void TheGeneratorNeverFailsAndWhatItAcceptsIsCorrect()
     {
-        var clock = Stopwatch.StartNew();
         var random = new Random(20261124);
         var accepted = new List<FuzzKernel>();
         int declarations = 0, generated = 0;
@@ -45,6 +45,11 @@ public sealed class FuzzTests
             Assert.True(inGenerated.Length == 0, "errors in generated code:\n" + GeneratorHarness.Format(inGenerated) + "\n" + source);
 
             generated += output.Sources.Length;
+            foreach ((string hintName, string text) in output.Sources)
+            {
+                Assert.True(text.Length <= BoundedOutputTests.MaxCharacters, $"{hintName}: {text.Length} characters\n{(text.Length > 3000 ? text[..3000] : "")}");
+            }
+
             for (int i = 0; i < kernels.Length; i++)
             {
                 FuzzKernel kernel = kernels[i];
@@ -71,7 +76,6 @@ public sealed class FuzzTests
             kernel.Model!.Check(compiled, new Random(kernel.Name.GetHashCode(StringComparison.Ordinal)));
         }
 
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), $"took {clock.Elapsed}");
         Assert.True(generated > declarations / 3, $"{generated} files from {declarations} declarations");
     }
 
