@@ -24,6 +24,8 @@ public static class RatioTable
         typeof(BatchNormTrainingBenchmarks<BatchNorm16x32x32x64ChannelsLast>),
     ];
 
+    private static readonly Type[] FloorTypes = [typeof(FloorBenchmarks<LayerNorm64x768>), typeof(FloorBenchmarks<LayerNorm32x4096>)];
+
     private static readonly string[] Peers = ["Naive", "TensorPrimitives", "OnnxRuntime", "Generated", "CopyTo", "OnnxRuntimeSessionRun"];
 
     /// <summary>Where each of <see cref="Peers"/> is in the workspaces' <c>Allocations()</c>.</summary>
@@ -76,6 +78,32 @@ public static class RatioTable
             text.AppendLine(allocating.Length == 0
                 ? "Managed bytes allocated per call (exact, calling thread): 0 for every peer."
                 : "Managed bytes allocated per call (exact, calling thread), 0 for every other peer: " + string.Join("; ", allocating) + ".");
+        }
+
+        Type[] floors = [.. FloorTypes.Where(t => Median(t, "CopyTo") is not null)];
+        if (floors.Length > 0)
+        {
+            text.AppendLine();
+            text.AppendLine("Floors (FloorBenchmarks): each pass a LayerNorm kernel needs, written plainly and run alone on the same arrays (median ns).");
+            text.AppendLine();
+            text.AppendLine("| benchmark | CopyTo | generated | statistics pass | x * s + t pass | x * w + b pass | gen/CopyTo | statistics/CopyTo | x * s + t/CopyTo | x * w + b/CopyTo |");
+            text.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+            foreach (Type type in floors)
+            {
+                double?[] m = [.. new[] { "CopyTo", "Generated", "StatisticsPass", "ScaleShiftPass", "AffinePass" }.Select(method => Median(type, method))];
+                text.Append(CultureInfo.InvariantCulture, $"| {Label(type)} ");
+                foreach (double? value in m)
+                {
+                    text.Append(CultureInfo.InvariantCulture, $"| {Nanoseconds(value)} ");
+                }
+
+                foreach (double? value in m[1..])
+                {
+                    text.Append(CultureInfo.InvariantCulture, $"| {Ratio(value, m[0])} ");
+                }
+
+                text.AppendLine("|");
+            }
         }
 
         double? first = Median(typeof(GeneratorBenchmarks), nameof(GeneratorBenchmarks.FirstRun));

@@ -305,10 +305,16 @@ def read_ratio_table(csv_path, cases):
             if c["interface"] == interface:
                 labels[f"{title} {c['label']}"] = (kind, struct)
     out = {}
+    in_main = False  # only the main table's rows: the floors table below it has rows with the same labels
     with open(table, encoding="utf-8-sig") as f:
         for line in f:
+            if line.startswith("| benchmark | naive |"):
+                in_main = True
+                continue
+            if not line.strip():
+                in_main = False
             cells = [c.strip() for c in line.strip().strip("|").split("|")]
-            if len(cells) < 6 or cells[0] not in labels:
+            if not in_main or len(cells) < 6 or cells[0] not in labels:
                 continue
             kind, struct = labels[cells[0]]
             for (method, *_), cell in zip(PEERS, cells[1:6]):
