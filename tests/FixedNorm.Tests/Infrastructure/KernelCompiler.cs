@@ -17,14 +17,18 @@ public sealed class CompiledKernels
     private static readonly HashSet<string> Written = ["output", "mean", "rstd", "runningMean", "runningVar"];
     private readonly Type _type;
 
-    private CompiledKernels(Type type, IReadOnlyList<string> sources)
+    private CompiledKernels(Type type, IReadOnlyList<string> sources, IReadOnlyList<Diagnostic> diagnostics)
     {
         _type = type;
         GeneratedSources = sources;
+        Diagnostics = diagnostics;
     }
 
     /// <summary>The generated files, so tests can check which plans their kernels took.</summary>
     public IReadOnlyList<string> GeneratedSources { get; }
+
+    /// <summary>The generator's and the compilation's diagnostics below error (errors throw in <see cref="Compile"/>).</summary>
+    public IReadOnlyList<Diagnostic> Diagnostics { get; }
 
     public static CompiledKernels Compile(IEnumerable<KernelDeclaration> kernels)
     {
@@ -63,7 +67,10 @@ public sealed class CompiledKernels
         }
 
         Assembly assembly = Assembly.Load(image.ToArray());
-        return new CompiledKernels(assembly.GetType("Dynamic.Kernels", throwOnError: true)!, output.Sources.Select(s => s.Source).ToArray());
+        return new CompiledKernels(
+            assembly.GetType("Dynamic.Kernels", throwOnError: true)!,
+            output.Sources.Select(s => s.Source).ToArray(),
+            [.. output.GeneratorDiagnostics, .. output.CompilationDiagnostics]);
     }
 
     /// <summary>Kernel <paramref name="name"/> itself (not its array wrappers).</summary>
