@@ -38,79 +38,177 @@ internal static class InOrderBatchNormEmitter
     /// </summary>
     public static void EmitTraining(SourceWriter writer, BatchNormSpec spec, BatchNormPlan plan, VectorWidth width, TargetFeatures features)
     {
-        var passes = new VectorPasses(writer, spec.Element, width, features.VectorFusedMultiplyAdd);
-        bool vectorPartials = (long)plan.Channels * passes.PartialsLength * sizeof(double) <= Limits.StackPartialsMaxBytes;
-        EmitSumsPass(writer, spec, plan, width, passes, vectorPartials);
-        writer.Line();
-        EmitChannelStatistics(writer, spec, plan, passes, vectorPartials);
-        writer.Line();
-        writer.Line("// Pass 2: y = (x - shift - mu) * scale + b, run by run in memory order.");
-        EmitStorePass(writer, spec, plan, width, features, ["shift", "mu"]);
-    }
-
-    /// <summary>Pass 1: per channel, shift (its first value), and the totals of its runs' sums and squares.</summary>
-    private static void EmitSumsPass(SourceWriter writer, BatchNormSpec spec, BatchNormPlan plan, VectorWidth width, VectorPasses passes, bool vectorPartials)
-    {
         string type = spec.Element.Keyword();
         int channels = plan.Channels;
-        string broadcast(string vector) => vector == type ? "shift" : vector == width.Class ? "shift" + width.Suffix : $"{vector}.Create(shift)";
+        var passes = new VectorPasses(writer, spec.Element, width, features.VectorFusedMultiplyAdd);
+        bool vectorPartials = (long)channels * passes.PartialsLength * sizeof(double) <= Limits.StackPartialsMaxBytes;
 
-        writer.Line("// Pass 1, in memory order: each run's sum (in double lanes) and the squares of its deviations from the channel's");
-        writer.Line("// first value (shift), added into the channel's double totals (stackalloc starts them at zero).");
+        // Scalar totals per channel, where the partials do not take everything (tails, or too many channels for them).
+        bool totals = !vectorPartials || !passes.WholeVectors(plan.Inner);
+
+        writer.Line("// Per channel: shift (its first value); the double totals of its runs' sums and squares (stackalloc starts");
+        writer.Line("// them at zero); mu (the mean of x - shift), scale and bias for pass 2.");
         DeclareBuffers(writer, type, channels, "shifts");
-        DeclareBuffers(writer, "double", channels, "sums", "squares");
+        if (totals)
+        {
+            DeclareBuffers(writer, "double", channels, "sums", "squares");
+        }
+
         if (vectorPartials)
         {
             writer.Line("// Whole vectors add into two double vectors per channel (partials), whose lanes are added once at the end.");
             DeclareBuffers(writer, "double", channels * passes.PartialsLength, "partials");
         }
 
+        DeclareBuffers(writer, type, channels, "mus", "scales", "biases");
         using (writer.Block($"for (int c = 0; c < {channels}; c++)"))
         {
             writer.Line($"{LayerNormEmitter.At("shiftsRef", "c")} = {LayerNormEmitter.At("inputRef", $"c * {plan.Inner}")};");
         }
 
-        using (writer.Block($"for (nuint o = 0; o < {(long)plan.Outer * plan.RunStride}; o += {plan.RunStride})"))
-        using (writer.Block($"for (int c = 0; c < {channels}; c++)"))
+        writer.Line();
+        int block = ChannelsPerBlock(plan, spec.Element.Size());
+        if (block == channels)
+        {
+            EmitTrainingPasses(writer, spec, plan, width, features, passes, vectorPartials, totals, $"for (int c = 0; c < {channels}; c++)");
+            return;
+        }
+
+        writer.Line($"// {channels / block} blocks of {block} channels: each block's statistics, then its output, while the block's");
+        writer.Line($"// {(long)block * plan.Outer * plan.Inner * spec.Element.Size() / 1024} KB of input are still in cache.");
+        using (writer.Block($"for (int first = 0; first < {channels}; first += {block})"))
+        {
+            EmitTrainingPasses(writer, spec, plan, width, features, passes, vectorPartials, totals, $"for (int c = first; c < first + {block}; c++)");
+        }
+    }
+
+    /// <summary>Pass 1, the channel statistics and pass 2 over the channels <paramref name="channelLoop"/> visits.</summary>
+    private static void EmitTrainingPasses(
+        SourceWriter writer, BatchNormSpec spec, BatchNormPlan plan, VectorWidth width, TargetFeatures features, VectorPasses passes, bool vectorPartials, bool totals, string channelLoop)
+    {
+        EmitSumsPass(writer, spec, plan, width, passes, vectorPartials, totals, channelLoop);
+        writer.Line();
+        EmitChannelStatistics(writer, spec, plan, passes, vectorPartials, totals, channelLoop);
+        writer.Line();
+        writer.Line("// Pass 2: y = (x - shift - mu) * scale + b, run by run in memory order.");
+        EmitStorePass(writer, spec, plan, width, features, ["shift", "mu"], channelLoop);
+    }
+
+    /// <summary>
+    /// Channels per block of the training passes: all of them when the input fits <see cref="Limits.ChannelBlockMaxBytes"/>;
+    /// else the most channels that divide them, fit it and still give each row a contiguous read of
+    /// <see cref="Limits.ChannelBlockMinRunBytes"/> (the prefetchers' stream); all of them when no count does.
+    /// </summary>
+    private static int ChannelsPerBlock(BatchNormPlan plan, int elementSize)
+    {
+        long channelBytes = (long)plan.Outer * plan.Inner * elementSize;
+        if (channelBytes * plan.Channels <= Limits.ChannelBlockMaxBytes)
+        {
+            return plan.Channels;
+        }
+
+        for (int block = plan.Channels - 1; block > 0; block--)
+        {
+            if (plan.Channels % block == 0 && block * channelBytes <= Limits.ChannelBlockMaxBytes)
+            {
+                return (long)block * plan.Inner * elementSize >= Limits.ChannelBlockMinRunBytes ? block : plan.Channels;
+            }
+        }
+
+        return plan.Channels;
+    }
+
+    /// <summary>Pass 1: the totals of each channel's runs' sums and squares.</summary>
+    private static void EmitSumsPass(
+        SourceWriter writer, BatchNormSpec spec, BatchNormPlan plan, VectorWidth width, VectorPasses passes, bool vectorPartials, bool totals, string channelLoop)
+    {
+        string type = spec.Element.Keyword();
+        string broadcast(string vector) => vector == type ? "shift" : vector == width.Class ? "shift" + width.Suffix : $"{vector}.Create(shift)";
+
+        // Several runs of a channel per visit (the same channel in the next rows) share the accumulators: fewer loads
+        // and stores of its partials per vector read.
+        int runs = RunsPerVisit(plan);
+        List<string> references = [.. Enumerable.Range(0, runs).Select(r => r == 0 ? "x" : "x" + r)];
+        if (runs == 1)
+        {
+            writer.Line("// Pass 1, in memory order: each run's sum (in double lanes) and the squares of its deviations from the channel's");
+            writer.Line("// first value (shift), added into the channel's double totals.");
+        }
+        else
+        {
+            writer.Line($"// Pass 1, in memory order, {runs} rows at a time: each run's sum (in double lanes) and the squares of its deviations");
+            writer.Line("// from the channel's first value (shift), added into the channel's double totals.");
+        }
+        using (writer.Block($"for (nuint o = 0; o < {(long)plan.Outer * plan.RunStride}; o += {(long)runs * plan.RunStride})"))
+        using (writer.Block(channelLoop))
         {
             writer.Line($"ref {type} x = ref {LayerNormEmitter.At("inputRef", $"o + (nuint)(c * {plan.Inner})")};");
+            for (int r = 1; r < runs; r++)
+            {
+                writer.Line($"ref {type} x{r} = ref {LayerNormEmitter.At("x", Literals.Int((long)r * plan.RunStride))};");
+            }
+
             writer.Line($"{type} shift = {LayerNormEmitter.At("shiftsRef", "c")};");
             writer.Line($"var shift{width.Suffix} = {width.Class}.Create(shift);");
-            writer.Line("double sum = 0, sumOfSquares = 0;");
+            if (totals)
+            {
+                writer.Line("double sum = 0, sumOfSquares = 0;");
+            }
+
             if (vectorPartials)
             {
                 writer.Line($"ref double partial = ref {LayerNormEmitter.At("partialsRef", $"c * {passes.PartialsLength}")};");
             }
 
-            passes.SumRawAndSquares("sum", "sumOfSquares", plan.Inner, "x", broadcast, vectorPartials ? "partial" : null);
-            writer.Line($"{LayerNormEmitter.At("sumsRef", "c")} += sum;");
-            writer.Line($"{LayerNormEmitter.At("squaresRef", "c")} += sumOfSquares;");
+            passes.SumRawAndSquares("sum", "sumOfSquares", plan.Inner, references, broadcast, vectorPartials ? "partial" : null);
+            if (totals)
+            {
+                writer.Line($"{LayerNormEmitter.At("sumsRef", "c")} += sum;");
+                writer.Line($"{LayerNormEmitter.At("squaresRef", "c")} += sumOfSquares;");
+            }
         }
+    }
+
+    /// <summary>
+    /// How many runs of a channel pass 1 reads per visit: up to <see cref="Limits.RunsPerVisitMax"/>, dividing the rows,
+    /// and no more float squares per accumulator than one <see cref="Limits.SumChunk"/> of a single run would add.
+    /// </summary>
+    private static int RunsPerVisit(BatchNormPlan plan)
+    {
+        int runs = Limits.RunsPerVisitMax;
+        while (runs > 1 && (plan.Outer % runs != 0 || (long)runs * plan.Inner > Limits.SumChunk))
+        {
+            runs /= 2;
+        }
+
+        return runs;
     }
 
     /// <summary>
     /// Per channel: mu (the mean of x - shift) and the centered sum of squares, once more in double where the float sums
     /// cannot be trusted; the stored statistics; then mu, scale and bias into stack buffers for pass 2.
     /// </summary>
-    private static void EmitChannelStatistics(SourceWriter writer, BatchNormSpec spec, BatchNormPlan plan, VectorPasses passes, bool vectorPartials)
+    private static void EmitChannelStatistics(
+        SourceWriter writer, BatchNormSpec spec, BatchNormPlan plan, VectorPasses passes, bool vectorPartials, bool totals, string channelLoop)
     {
         string type = spec.Element.Keyword();
         string n = Literals.Int(plan.Count);
         writer.Line("// Each channel's statistics; then mu (the mean of x - shift), scale and bias for pass 2.");
-        DeclareBuffers(writer, type, plan.Channels, "mus", "scales", "biases");
-        using (writer.Block($"for (int c = 0; c < {plan.Channels}; c++)"))
+        using (writer.Block(channelLoop))
         {
             writer.Line($"{type} shift = {LayerNormEmitter.At("shiftsRef", "c")};");
-            writer.Line($"double sum = {LayerNormEmitter.At("sumsRef", "c")}, squareSum = {LayerNormEmitter.At("squaresRef", "c")};");
+            string[] names = ["sum", "squareSum"];
+            string[] buffers = ["sumsRef", "squaresRef"];
             if (vectorPartials)
             {
                 writer.Line($"ref double partial = ref {LayerNormEmitter.At("partialsRef", $"c * {passes.PartialsLength}")};");
-                string[] totals = ["sum", "squareSum"];
-                for (int k = 0; k < totals.Length; k++)
-                {
-                    writer.Line($"{totals[k]} += {passes.PartialTotal("partial", k)};");
-                }
             }
+
+            // Each total: the channel's scalar total (tails), the lanes of its partials, or both.
+            IEnumerable<string> Terms(int k) =>
+                (totals ? [LayerNormEmitter.At(buffers[k], "c")] : Array.Empty<string>())
+                    .Concat(vectorPartials ? [passes.PartialTotal("partial", k)] : []);
+            writer.Line($"double {string.Join(", ", names.Select((name, k) => $"{name} = {string.Join(" + ", Terms(k))}"))};");
 
             writer.Line("// mu, the mean of x - shift, from the raw sum: the values added in double lanes, like PyTorch's double accumulator.");
             writer.Line($"double mu = (sum / {n}) - shift;");
@@ -156,14 +254,15 @@ internal static class InOrderBatchNormEmitter
     }
 
     /// <summary>y = (x - subtracted...) * scale + b over every run in memory order, per-channel values from the buffers.</summary>
-    private static void EmitStorePass(SourceWriter writer, BatchNormSpec spec, BatchNormPlan plan, VectorWidth width, TargetFeatures features, string[] subtracted)
+    private static void EmitStorePass(
+        SourceWriter writer, BatchNormSpec spec, BatchNormPlan plan, VectorWidth width, TargetFeatures features, string[] subtracted, string? channelLoop = null)
     {
         string type = spec.Element.Keyword();
         string v = width.Class;
         var passes = new VectorPasses(writer, spec.Element, width, features.VectorFusedMultiplyAdd);
         string[] names = [.. subtracted, "scale", "b"];
         using (writer.Block($"for (nuint o = 0; o < {(long)plan.Outer * plan.RunStride}; o += {plan.RunStride})"))
-        using (writer.Block($"for (int c = 0; c < {plan.Channels}; c++)"))
+        using (writer.Block(channelLoop ?? $"for (int c = 0; c < {plan.Channels}; c++)"))
         {
             writer.Line($"ref {type} x = ref {LayerNormEmitter.At("inputRef", $"o + (nuint)(c * {plan.Inner})")};");
             writer.Line($"ref {type} y = ref {LayerNormEmitter.At("outputRef", $"o + (nuint)(c * {plan.Inner})")};");

@@ -91,20 +91,19 @@ internal sealed class VectorPasses(SourceWriter writer, ElementType element, Vec
             offset => offset == "0" ? reference : $"{Names.Unsafe}.Add(ref {reference}, {offset})"));
 
     /// <summary>
-    /// One pass over <paramref name="reference"/>[0, length): the raw elements into <paramref name="sum"/>, in double
-    /// lanes (floats widened as they are loaded, so the sum is as good as PyTorch's double accumulator, whatever the
-    /// mean), and the squares of their deviations from a shift into <paramref name="squares"/>, in lanes of the element
-    /// type widened to double chunk by chunk (<paramref name="shift"/> gives the shift for a vector class or the element
-    /// type). With <paramref name="partials"/> (a ref to <see cref="PartialsLength"/> doubles), whole vectors are added
-    /// into two double vectors there instead, lanes still apart; the tails go into the totals.
+    /// One pass over each of <paramref name="references"/>[0, length) (runs of one channel, into the same accumulators):
+    /// the raw elements into <paramref name="sum"/>, in double lanes (floats widened as they are loaded, so the sum is as
+    /// good as PyTorch's double accumulator, whatever the mean), and the squares of their deviations from a shift into
+    /// <paramref name="squares"/>, in lanes of the element type widened to double chunk by chunk (<paramref name="shift"/>
+    /// gives the shift for a vector class or the element type). With <paramref name="partials"/> (a ref to
+    /// <see cref="PartialsLength"/> doubles), whole vectors are added into two double vectors there instead, lanes still
+    /// apart; the tails go into the totals.
     /// </summary>
-    public void SumRawAndSquares(string sum, string squares, int length, string reference, Func<string, string> shift, string? partials = null) =>
-        SumChunks(length, (layout, chunkStart) => SumRawAndSquaresSegment(
-            layout, chunkStart, sum, squares,
-            (vector, offset) => Load(vector, reference, offset),
-            offset => offset == "0" ? reference : $"{Names.Unsafe}.Add(ref {reference}, {offset})",
-            shift,
-            partials));
+    public void SumRawAndSquares(string sum, string squares, int length, IReadOnlyList<string> references, Func<string, string> shift, string? partials = null) =>
+        SumChunks(length, (layout, chunkStart) => SumRawAndSquaresSegment(layout, chunkStart, sum, squares, references, shift, partials));
+
+    /// <summary>Whether <see cref="SumRawAndSquares"/> with partials leaves nothing for the totals: whole vectors only.</summary>
+    public bool WholeVectors(int length) => length % width.Lanes(element) == 0;
 
     /// <summary>How many doubles <see cref="SumRawAndSquares"/> adds into at <c>partials</c>: two double vectors.</summary>
     public int PartialsLength => 2 * width.Lanes(ElementType.Double);
@@ -324,11 +323,15 @@ internal sealed class VectorPasses(SourceWriter writer, ElementType element, Vec
         string? chunkStart,
         string sum,
         string squares,
-        Func<string, string, string> load,
-        Func<string, string> scalar,
+        IReadOnlyList<string> references,
         Func<string, string> shift,
         string? partials)
     {
+        string Scalar(string reference, string offset) => offset == "0" ? reference : $"{Names.Unsafe}.Add(ref {reference}, {offset})";
+
+        // A vector's local: d0 for the first run, d1_0 for the second run's...
+        string Temp(int run, string index) => run == 0 ? $"d{index}" : $"d{run}_{index}";
+
         string v = width.Class;
         bool isFloat = element == ElementType.Float;
         int accumulators = Math.Min(layout.Unroll, layout.FullVectorCount);
@@ -344,9 +347,9 @@ internal sealed class VectorPasses(SourceWriter writer, ElementType element, Vec
             writer.Line($"{width.Type(element)} {string.Join(", ", acc.Select(name => name + " = default"))};");
         }
 
-        void Add(int k, string offset, string name)
+        void Add(int k, string offset, string name, string reference)
         {
-            writer.Line($"var {name} = {load(v, offset)};");
+            writer.Line($"var {name} = {Load(v, reference, offset)};");
             int r = k % rawAccumulators;
             if (isFloat)
             {
@@ -362,31 +365,48 @@ internal sealed class VectorPasses(SourceWriter writer, ElementType element, Vec
             writer.Line(fusedMultiplyAdd ? $"{acc[k]} = {v}.FusedMultiplyAdd({name}, {name}, {acc[k]});" : $"{acc[k]} += {name} * {name};");
         }
 
-        EmitLoop(layout, chunkStart, (offset, k) => Add(k, offset, $"d{k}"));
+        EmitLoop(layout, chunkStart, (offset, k) =>
+        {
+            for (int run = 0; run < references.Count; run++)
+            {
+                Add(k, offset, Temp(run, Literals.Int(k)), references[run]);
+            }
+        });
         int single = 0;
         foreach (Piece piece in layout.After)
         {
             string offset = Literals.Int(piece.Offset);
             if (piece.Width == width)
             {
-                Add(single++, offset, $"d{offset}");
+                for (int run = 0; run < references.Count; run++)
+                {
+                    Add(single, offset, Temp(run, offset), references[run]);
+                }
+
+                single++;
+                continue;
             }
-            else if (piece.Width is null)
+
+            for (int run = 0; run < references.Count; run++)
             {
-                writer.Line($"var d{offset} = {scalar(offset)};");
-                writer.Line($"{sum} += d{offset};");
-                writer.Line($"d{offset} -= {shift(T)};");
-                writer.Line($"{squares} += d{offset} * d{offset};");
-            }
-            else
-            {
-                string narrow = piece.Width.Class;
-                writer.Line($"var d{offset} = {load(narrow, offset)};");
-                writer.Line(isFloat
-                    ? $"{sum} += {narrow}.Sum({narrow}.WidenLower(d{offset}) + {narrow}.WidenUpper(d{offset}));"
-                    : $"{sum} += {narrow}.Sum(d{offset});");
-                writer.Line($"d{offset} -= {shift(narrow)};");
-                writer.Line($"{squares} += {narrow}.Sum(d{offset} * d{offset});");
+                string d = Temp(run, offset);
+                if (piece.Width is null)
+                {
+                    writer.Line($"var {d} = {Scalar(references[run], offset)};");
+                    writer.Line($"{sum} += {d};");
+                    writer.Line($"{d} -= {shift(T)};");
+                    writer.Line($"{squares} += {d} * {d};");
+                }
+                else
+                {
+                    string narrow = piece.Width.Class;
+                    writer.Line($"var {d} = {Load(narrow, references[run], offset)};");
+                    writer.Line(isFloat
+                        ? $"{sum} += {narrow}.Sum({narrow}.WidenLower({d}) + {narrow}.WidenUpper({d}));"
+                        : $"{sum} += {narrow}.Sum({d});");
+                    writer.Line($"{d} -= {shift(narrow)};");
+                    writer.Line($"{squares} += {narrow}.Sum({d} * {d});");
+                }
             }
         }
 

@@ -9,7 +9,8 @@ namespace FixedNorm.Tests.Numerics;
 /// when float squares overflow. These, and data with a large offset, are checked against the float64 reference on runs
 /// with whole vectors, vector tails and scalar tails,
 /// and on channels-last rows (channels as vector lanes) with and without scalar channels after the blocks, and on
-/// batches of exactly 8 rows (one Vector256 a row vector, or one a channel once transposed). The raw
+/// batches of exactly 8 rows (one Vector256 a row vector, or one a channel once transposed), and on inputs large enough
+/// to be taken in blocks of channels, several rows of a channel per visit. The raw
 /// values are added in double lanes, so a mean near zero is as exact as PyTorch's double accumulator makes it.
 /// </summary>
 public sealed class BatchNormShiftedSumsTests
@@ -28,6 +29,8 @@ public sealed class BatchNormShiftedSumsTests
         ("Batch8x3", 8, 3, 1),   // one Vector256 of rows, few channels: row vectors summed into channel lanes
         ("Batch8x4", 8, 4, 1),   // the same with one channel per double lane
         ("Batch8x6", 8, 6, 1),   // more channels than double lanes: transposed, a vector per channel
+        ("Blocks256", 16, 32, 256),  // 512 KB: two blocks of 16 channels, 4 rows a visit
+        ("BlocksTails", 4, 96, 250),  // 384 KB: two blocks of 48 channels, vector and scalar tails, 4 rows a visit
     ];
 
     private static readonly Lazy<CompiledKernels> Kernels = new(() => CompiledKernels.Compile(Shapes.Select(s =>
@@ -45,6 +48,34 @@ public sealed class BatchNormShiftedSumsTests
         string source = Assert.Single(Kernels.Value.GeneratedSources, s => s.Contains($" {name}(", StringComparison.Ordinal));
         int paths = source.Split("Whole vectors add into two double vectors per channel").Length - 1;
         Assert.Equal(pathsWithPartials, paths);
+    }
+
+    /// <summary>
+    /// The statistics pass reads up to 4 rows of a channel per visit (as many as divide the rows, and no more than 1024
+    /// values a visit), and inputs over 256 KB are taken in blocks of channels: each shape above takes the path named.
+    /// </summary>
+    [Theory]
+    [InlineData("Runs128", "4 rows at a time", null)]
+    [InlineData("Runs20", "2 rows at a time", null)]
+    [InlineData("Runs37", null, null)]
+    [InlineData("Runs16Wide", "2 rows at a time", null)]
+    [InlineData("Runs128Deep", "4 rows at a time", null)]
+    [InlineData("Blocks256", "4 rows at a time", "2 blocks of 16 channels")]
+    [InlineData("BlocksTails", "4 rows at a time", "2 blocks of 48 channels")]
+    public void RowsPerVisitAndChannelBlocksAreChosenPerShape(string name, string? rows, string? blocks)
+    {
+        string source = Assert.Single(Kernels.Value.GeneratedSources, s => s.Contains($" {name}(", StringComparison.Ordinal));
+        Assert.Equal(rows is not null, source.Contains("rows at a time", StringComparison.Ordinal));
+        if (rows is not null)
+        {
+            Assert.Contains(rows, source, StringComparison.Ordinal);
+        }
+
+        Assert.Equal(blocks is not null, source.Contains("blocks of", StringComparison.Ordinal));
+        if (blocks is not null)
+        {
+            Assert.Contains(blocks, source, StringComparison.Ordinal);
+        }
     }
 
     public static TheoryData<int, string> Cases()
