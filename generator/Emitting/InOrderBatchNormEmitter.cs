@@ -218,18 +218,20 @@ internal static class InOrderBatchNormEmitter
             using (writer.Block($"if (!double.IsFinite(sumOfSquares) || {n} * mu * mu > {Limits.ShiftDeviationsMax * Limits.ShiftDeviationsMax} * sumOfSquares)"))
             {
                 writer.Line($"// The squares overflowed, the values hold NaN/Inf, or the first value lies more than {Limits.ShiftDeviationsMax} standard");
-                writer.Line("// deviations from the mean, so the sums above cancel: the channel once more, each deviation in double.");
+                writer.Line("// deviations from the mean, so the sums above cancel: the channel once more around the mean just found, each");
+                writer.Line("// deviation in double (the corrected two-pass algorithm).");
+                writer.Line("double center = double.IsFinite(mu) ? shift + mu : shift;");
                 writer.Line("double sumD = 0, squaresD = 0;");
                 using (writer.Block($"for (nuint o = 0; o < {(long)plan.Outer * plan.RunStride}; o += {plan.RunStride})"))
                 using (writer.Block($"for (nuint i = 0; i < {plan.Inner}; i++)"))
                 {
-                    writer.Line($"double d = (double){LayerNormEmitter.At("inputRef", $"o + (nuint)(c * {plan.Inner}) + i")} - shift;");
+                    writer.Line($"double d = (double){LayerNormEmitter.At("inputRef", $"o + (nuint)(c * {plan.Inner}) + i")} - center;");
                     writer.Line("sumD += d;");
                     writer.Line("squaresD += d * d;");
                 }
 
-                writer.Line($"mu = sumD / {n};");
-                writer.Line("sumOfSquares = squaresD - (sumD * mu);");
+                writer.Line($"mu = (center - shift) + (sumD / {n});");
+                writer.Line($"sumOfSquares = squaresD - (sumD * sumD / {n});");
             }
 
             writer.Line($"sumOfSquares = {Names.Math}.Max(0, sumOfSquares);");

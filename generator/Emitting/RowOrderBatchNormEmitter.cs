@@ -106,14 +106,20 @@ internal static class RowOrderBatchNormEmitter
         using (writer.Block($"if (!({string.Join(" && ", halves.Select(trusted))}))"))
         {
             writer.Line($"// Float squares overflowed, the values hold NaN/Inf, or a first value lies more than {Limits.ShiftDeviationsMax} standard");
-            writer.Line("// deviations from its channel's mean: the block once more, each deviation in double.");
+            writer.Line("// deviations from its channel's mean: the block once more around the means just found, each deviation in double");
+            writer.Line("// (the corrected two-pass algorithm; a lane whose mean is not finite keeps its shift).");
+            foreach (string h in halves)
+            {
+                writer.Line($"var center{h} = {v}.ConditionalSelect({v}.Equals(mu{h} - mu{h}, {v}<double>.Zero), shiftWide{h} + mu{h}, shiftWide{h});");
+            }
+
             writer.Line($"{v}<double> {string.Join(", ", halves.SelectMany(h => new[] { $"devD{h} = default", $"sqD{h} = default" }))};");
             using (writer.Block($"for (nuint row = 0; row < {rowsEnd}; row += {plan.Channels})"))
             {
                 lanes.Widen("x", VectorPasses.Load(v, "inputRef", k == 0 ? "row" : $"row + {block}"));
                 foreach (string h in halves)
                 {
-                    writer.Line($"var d{h} = x{h} - shiftWide{h};");
+                    writer.Line($"var d{h} = x{h} - center{h};");
                     writer.Line($"devD{h} += d{h};");
                     writer.Line($"sqD{h} += d{h} * d{h};");
                 }
@@ -121,8 +127,8 @@ internal static class RowOrderBatchNormEmitter
 
             foreach (string h in halves)
             {
-                writer.Line($"mu{h} = devD{h} / {n};");
-                writer.Line($"sumOfSquares{h} = sqD{h} - (devD{h} * mu{h});");
+                writer.Line($"mu{h} = (center{h} - shiftWide{h}) + (devD{h} / {n});");
+                writer.Line($"sumOfSquares{h} = sqD{h} - (devD{h} * devD{h} / {n});");
             }
         }
 

@@ -78,6 +78,48 @@ public sealed class BatchNormShiftedSumsTests
         }
     }
 
+    /// <summary>
+    /// Double kernels: the in-order plan's blocks are sized in bytes, so [16, 32, 256] double (1 MB) goes in four blocks of
+    /// 8 channels, 4 rows a visit; [4096, 16] double runs in row order (channels as lanes). Data with an offset of 1000 and,
+    /// in every other channel, a first value 50 standard deviations out: those channels are summed again around the mean
+    /// found, so even in double the output stays within 1e-11 of the float64 reference (around the first value instead,
+    /// the variance cancelled to 1e-11 relative and outputs were 5e-10 off).
+    /// </summary>
+    [Theory]
+    [InlineData(16, 32, 256, "4 blocks of 8 channels")]
+    [InlineData(4096, 16, 1, "row by row")]
+    public void DoubleKernelsWithOutliersMatchTheReference(int outer, int channels, int inner, string plan)
+    {
+        var layout = new BatchNormLayout(outer, channels, inner);
+        CompiledKernels kernels = CompiledKernels.Compile(
+            [new KernelDeclaration("Outliers", $"[BatchNorm({outer}, {channels}, {inner})]", "double", ["input", "runningMean", "runningVar", "mean", "rstd", "output"])]);
+        string source = Assert.Single(kernels.GeneratedSources);
+        Assert.Contains(plan, source, StringComparison.Ordinal);
+
+        var random = new Random(7);
+        double[] x = Enumerable.Range(0, outer * channels * inner).Select(_ => 1000 + ((random.NextDouble() * 2) - 1)).ToArray();
+        for (int c = 0; c < channels; c += 2)
+        {
+            x[c * inner] = 1050;
+        }
+
+        double[] expectedRunningMean = new double[channels], expectedRunningVar = Enumerable.Repeat(1.0, channels).ToArray();
+        (double[] expected, double[] expectedMean, double[] expectedRstd) =
+            BatchNormReference.Training(x, layout, 1e-5, 0.1, null, null, expectedRunningMean, expectedRunningVar);
+        double[] runningMean = new double[channels], runningVar = Enumerable.Repeat(1.0, channels).ToArray();
+        double[] mean = new double[channels], rstd = new double[channels], output = new double[x.Length];
+        kernels.Run("Outliers", x, runningMean, runningVar, mean, rstd, output);
+
+        Assert.InRange(Reference.MaxAbsDifference(expected, output), 0, 1e-11);
+        for (int c = 0; c < channels; c++)
+        {
+            Assert.InRange(Math.Abs(mean[c] - expectedMean[c]) / expectedMean[c], 0, 1e-14);
+            Assert.InRange(Math.Abs(rstd[c] - expectedRstd[c]) / expectedRstd[c], 0, 1e-12);
+            Assert.InRange(Math.Abs(runningMean[c] - expectedRunningMean[c]) / expectedRunningMean[c], 0, 1e-14);
+            Assert.InRange(Math.Abs(runningVar[c] - expectedRunningVar[c]) / expectedRunningVar[c], 0, 1e-12);
+        }
+    }
+
     public static TheoryData<int, string> Cases()
     {
         var cases = new TheoryData<int, string>();
