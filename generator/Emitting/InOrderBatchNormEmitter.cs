@@ -130,16 +130,13 @@ internal static class InOrderBatchNormEmitter
         // and stores of its partials per vector read.
         int runs = RunsPerVisit(plan);
         List<string> references = [.. Enumerable.Range(0, runs).Select(r => r == 0 ? "x" : "x" + r)];
-        if (runs == 1)
-        {
-            writer.Line("// Pass 1, in memory order: each run's sum (in double lanes) and the squares of its deviations from the channel's");
-            writer.Line("// first value (shift), added into the channel's double totals.");
-        }
-        else
-        {
-            writer.Line($"// Pass 1, in memory order, {runs} rows at a time: each run's sum (in double lanes) and the squares of its deviations");
-            writer.Line("// from the channel's first value (shift), added into the channel's double totals.");
-        }
+        string order = runs == 1 ? "in memory order" : $"in memory order, {runs} rows at a time";
+        writer.Line(spec.Element == ElementType.Float
+            ? $"// Pass 1, {order}: each run's sum (in double lanes) and the squares of its deviations"
+            : $"// Pass 1, {order}: the sums of each run's deviations and of their squares (deviations");
+        writer.Line(spec.Element == ElementType.Float
+            ? "// from the channel's first value (shift), added into the channel's double totals."
+            : "// from the channel's first value, shift), added into the channel's totals.");
         using (writer.Block($"for (nuint o = 0; o < {(long)plan.Outer * plan.RunStride}; o += {(long)runs * plan.RunStride})"))
         using (writer.Block(channelLoop))
         {
@@ -211,8 +208,17 @@ internal static class InOrderBatchNormEmitter
                     .Concat(vectorPartials ? [passes.PartialTotal("partial", k)] : []);
             writer.Line($"double {string.Join(", ", names.Select((name, k) => $"{name} = {string.Join(" + ", Terms(k))}"))};");
 
-            writer.Line("// mu, the mean of x - shift, from the raw sum: the values added in double lanes, like PyTorch's double accumulator.");
-            writer.Line($"double mu = (sum / {n}) - shift;");
+            if (spec.Element == ElementType.Float)
+            {
+                writer.Line("// mu, the mean of x - shift, from the raw sum: the values added in double lanes, like PyTorch's double accumulator.");
+                writer.Line($"double mu = (sum / {n}) - shift;");
+            }
+            else
+            {
+                writer.Line("// mu, the mean of x - shift, from the sum of the deviations.");
+                writer.Line($"double mu = sum / {n};");
+            }
+
 
             writer.Line($"double sumOfSquares = squareSum - ({n} * mu * mu);");
             using (writer.Block($"if (!double.IsFinite(sumOfSquares) || {n} * mu * mu > {Limits.ShiftDeviationsMax * Limits.ShiftDeviationsMax} * sumOfSquares)"))

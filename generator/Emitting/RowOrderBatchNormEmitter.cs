@@ -26,8 +26,12 @@ internal static class RowOrderBatchNormEmitter
         string rowsEnd = Literals.Int((long)plan.Outer * plan.Channels);
         string multiplyAdd(string a, string b, string c) => features.VectorFusedMultiplyAdd ? $"{v}.FusedMultiplyAdd({a}, {b}, {c})" : $"{a} * {b} + {c}";
 
-        writer.Line("// Pass 1, row by row with every block of channels in registers: the raw values (in double lanes), and the squares");
-        writer.Line($"// of their deviations from the first row (shift) per lane{(isFloat ? $", in float over chunks of {Limits.RowChunk} rows widened into double totals" : "")}.");
+        writer.Line(isFloat
+            ? "// Pass 1, row by row with every block of channels in registers: the raw values (in double lanes), and the squares"
+            : "// Pass 1, row by row with every block of channels in registers: the deviations from the first row (shift) per lane");
+        writer.Line(isFloat
+            ? $"// of their deviations from the first row (shift) per lane, in float over chunks of {Limits.RowChunk} rows widened into double totals."
+            : "// and their squares.");
         foreach (int k in blocks)
         {
             writer.Line($"var shift{k} = {VectorPasses.Load(v, "inputRef", offset(k))};");
@@ -38,9 +42,11 @@ internal static class RowOrderBatchNormEmitter
         VectorBatchNormEmitter.EmitRowSums(writer, plan, v, type, isFloat, sums, row => blocks.SelectMany(k => new[]
         {
             $"var x{k} = {VectorPasses.Load(v, "inputRef", k == 0 ? row : $"{row} + {offset(k)}")};",
-        }.Concat(isFloat ? [$"sum{k}TotalLo += {v}.WidenLower(x{k});", $"sum{k}TotalHi += {v}.WidenUpper(x{k});"] : [$"sum{k}Total += x{k};"]).Concat(
+        }.Concat(isFloat ? [$"sum{k}TotalLo += {v}.WidenLower(x{k});", $"sum{k}TotalHi += {v}.WidenUpper(x{k});"] : []).Concat(
         [
             $"var d{k} = x{k} - shift{k};",
+        ]).Concat(isFloat ? [] : [$"sum{k}Total += d{k};"]).Concat(
+        [
             features.VectorFusedMultiplyAdd ? $"sq{k} = {v}.FusedMultiplyAdd(d{k}, d{k}, sq{k});" : $"sq{k} += d{k} * d{k};",
         ])).ToArray());
 
@@ -94,10 +100,10 @@ internal static class RowOrderBatchNormEmitter
         string[] halves = lanes.Names;
         string n = Literals.Int(plan.Count);
         lanes.Widen("shiftWide", $"shift{k}");
-        writer.Line("// mu: the mean of x - shift, from the raw sum; sumOfSquares: of x - shift - mu.");
+        writer.Line($"// mu: the mean of x - shift, from the {(lanes.IsFloat ? "raw sum" : "sum of the deviations")}; sumOfSquares: of x - shift - mu.");
         foreach (string h in halves)
         {
-            writer.Line($"var mu{h} = (sum{k}Total{h} / {n}) - shiftWide{h};");
+            writer.Line(lanes.IsFloat ? $"var mu{h} = (sum{k}Total{h} / {n}) - shiftWide{h};" : $"var mu{h} = sum{k}Total{h} / {n};");
             writer.Line($"var sumOfSquares{h} = sq{k}Total{h} - (mu{h} * mu{h} * {n});");
         }
 

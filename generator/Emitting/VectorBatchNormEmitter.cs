@@ -192,10 +192,22 @@ internal static class VectorBatchNormEmitter
             writer.Line($"{type} shift = {channelInput};");
             writer.Line($"var shift{suffix} = {v}.Create(shift);");
             writer.Line();
-            writer.Line("// Pass 1: the channel's mean, summed in double as PyTorch's CPU kernels do; mu = mean - shift.");
             writer.Line("double sum = 0;");
-            ForEachRun(() => passes.SumWide("sum", plan.Inner, "x"));
-            writer.Line($"double mu = sum / {plan.Count} - shift;");
+            if (isFloat)
+            {
+                writer.Line("// Pass 1: the channel's mean, summed in double as PyTorch's CPU kernels do; mu = mean - shift.");
+                ForEachRun(() => passes.SumWide("sum", plan.Inner, "x"));
+                writer.Line($"double mu = sum / {plan.Count} - shift;");
+            }
+            else
+            {
+                writer.Line("// Pass 1: mu = mean - shift, from the deviations (raw double sums round; these keep a constant channel exact).");
+                ForEachRun(() => passes.Sum("sum", plan.Inner,
+                    (vector, offset) => $"{VectorPasses.Load(vector, "x", offset)} - {broadcast(vector, "shift", "shift")}",
+                    offset => $"{LayerNormEmitter.At("x", offset)} - shift"));
+                writer.Line($"double mu = sum / {plan.Count};");
+            }
+
             if (isFloat)
             {
                 writer.Line("float muF = (float)mu;");
@@ -282,7 +294,9 @@ internal static class VectorBatchNormEmitter
         if (spec.Training)
         {
             writer.Line($"var shift = {VectorPasses.Load(v, "x", "0")};");
-            writer.Line("// Pass 1: per lane (channel), the mean, summed in double as PyTorch's CPU kernels do; mu = mean - shift.");
+            writer.Line(isFloat
+                ? "// Pass 1: per lane (channel), the mean, summed in double as PyTorch's CPU kernels do; mu = mean - shift."
+                : "// Pass 1: per lane (channel), mu = mean - shift, from the deviations (raw double sums round).");
             writer.Line($"{doubleVector} {each(h => $"sum{h} = default")};");
             using (writer.Block($"for (nuint row = 0; row < {rowsEnd}; row += {plan.Channels})"))
             {
@@ -294,12 +308,16 @@ internal static class VectorBatchNormEmitter
                 }
                 else
                 {
-                    writer.Line($"sum += {VectorPasses.Load(v, "x", "row")};");
+                    writer.Line($"sum += {VectorPasses.Load(v, "x", "row")} - shift;");
                 }
             }
 
-            widen("shiftWide", "shift");
-            declareEach(h => $"var mu{h} = sum{h} / {plan.Count} - shiftWide{h};");
+            if (isFloat)
+            {
+                widen("shiftWide", "shift");
+            }
+
+            declareEach(h => isFloat ? $"var mu{h} = sum{h} / {plan.Count} - shiftWide{h};" : $"var mu{h} = sum{h} / {plan.Count};");
             if (isFloat)
             {
                 writer.Line($"var mu = {narrow(h => "mu" + h)};");
@@ -331,7 +349,7 @@ internal static class VectorBatchNormEmitter
             declareEach(h => $"var invStd{h} = {v}.Create(1.0) / {v}.Sqrt(variance{h} + {v}.Create({Literals.Double(spec.Epsilon)}));");
             if (spec.HasRunningStatistics || spec.HasMean)
             {
-                declareEach(h => $"var batchMean{h} = sum{h} / {plan.Count};");
+                declareEach(h => isFloat ? $"var batchMean{h} = sum{h} / {plan.Count};" : $"var batchMean{h} = shift + mu{h};");
             }
 
             if (spec.HasRunningStatistics)

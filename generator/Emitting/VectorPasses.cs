@@ -92,8 +92,9 @@ internal sealed class VectorPasses(SourceWriter writer, ElementType element, Vec
 
     /// <summary>
     /// One pass over each of <paramref name="references"/>[0, length) (runs of one channel, into the same accumulators):
-    /// the raw elements into <paramref name="sum"/>, in double lanes (floats widened as they are loaded, so the sum is as
-    /// good as PyTorch's double accumulator, whatever the mean), and the squares of their deviations from a shift into
+    /// into <paramref name="sum"/> the raw elements of a float tensor (widened to double lanes as they are loaded: exact
+    /// sums, whatever the mean) or, for double, their deviations from the shift (raw double sums round, and a deviation
+    /// sum keeps a constant channel exact), and the squares of their deviations from a shift into
     /// <paramref name="squares"/>, in lanes of the element type widened to double chunk by chunk (<paramref name="shift"/>
     /// gives the shift for a vector class or the element type). With <paramref name="partials"/> (a ref to
     /// <see cref="PartialsLength"/> doubles), whole vectors are added into two double vectors there instead, lanes still
@@ -356,12 +357,13 @@ internal sealed class VectorPasses(SourceWriter writer, ElementType element, Vec
                 writer.Line($"{raw[r]} += {v}.WidenLower({name});");
                 writer.Line($"{rawHigh[r]} += {v}.WidenUpper({name});");
             }
-            else
+
+            writer.Line($"{name} -= {shift(v)};");
+            if (!isFloat)
             {
                 writer.Line($"{raw[r]} += {name};");
             }
 
-            writer.Line($"{name} -= {shift(v)};");
             writer.Line(fusedMultiplyAdd ? $"{acc[k]} = {v}.FusedMultiplyAdd({name}, {name}, {acc[k]});" : $"{acc[k]} += {name} * {name};");
         }
 
@@ -393,18 +395,25 @@ internal sealed class VectorPasses(SourceWriter writer, ElementType element, Vec
                 if (piece.Width is null)
                 {
                     writer.Line($"var {d} = {Scalar(references[run], offset)};");
-                    writer.Line($"{sum} += {d};");
-                    writer.Line($"{d} -= {shift(T)};");
+                    writer.Line(isFloat ? $"{sum} += {d};" : $"{d} -= {shift(T)};");
+                    writer.Line(isFloat ? $"{d} -= {shift(T)};" : $"{sum} += {d};");
                     writer.Line($"{squares} += {d} * {d};");
                 }
                 else
                 {
                     string narrow = piece.Width.Class;
                     writer.Line($"var {d} = {Load(narrow, references[run], offset)};");
-                    writer.Line(isFloat
-                        ? $"{sum} += {narrow}.Sum({narrow}.WidenLower({d}) + {narrow}.WidenUpper({d}));"
-                        : $"{sum} += {narrow}.Sum({d});");
+                    if (isFloat)
+                    {
+                        writer.Line($"{sum} += {narrow}.Sum({narrow}.WidenLower({d}) + {narrow}.WidenUpper({d}));");
+                    }
+
                     writer.Line($"{d} -= {shift(narrow)};");
+                    if (!isFloat)
+                    {
+                        writer.Line($"{sum} += {narrow}.Sum({d});");
+                    }
+
                     writer.Line($"{squares} += {narrow}.Sum({d} * {d});");
                 }
             }

@@ -120,6 +120,57 @@ public sealed class BatchNormShiftedSumsTests
         }
     }
 
+    /// <summary>
+    /// Double kernels on data with a large offset (1e8 + N(0, 1)), one plan per shape: the channel sums are of the deviations
+    /// from each channel's first value, since raw double sums round (the kernels' variance was 2e-7 to 6e-7 off, and
+    /// outputs 2e-7 to 4e-7). Checked against a reference that sums the deviations too (BatchNormReference sums the raw
+    /// values, whose rounding is that large itself). Channel 1 is constant and must come out exactly 0 (no bias).
+    /// </summary>
+    [Theory]
+    [InlineData(32, 64, 128, false, "in memory order")]
+    [InlineData(4096, 16, 1, false, "row by row with every block")]
+    [InlineData(1, 4, 4096, false, "per channel, vector passes")]
+    [InlineData(1024, 64, 1, true, "vectors across contiguous channels")]
+    public void DoubleKernelsWithLargeOffsetsMatchTheReference(int outer, int channels, int inner, bool channelsLast, string plan)
+    {
+        var layout = new BatchNormLayout(outer, channels, inner);
+        string attribute = channelsLast ? $"[BatchNorm({outer}, {channels}, ChannelAxis = -1)]" : $"[BatchNorm({outer}, {channels}, {inner})]";
+        CompiledKernels kernels = CompiledKernels.Compile(
+            [new KernelDeclaration("Offset", attribute, "double", ["input", "runningMean", "runningVar", "mean", "rstd", "output"])]);
+        string source = Assert.Single(kernels.GeneratedSources);
+        Assert.Contains(plan, source, StringComparison.Ordinal);
+
+        var random = new Random(11);
+        double[] x = Enumerable.Range(0, outer * channels * inner)
+            .Select(_ => 1e8 + (Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble())))
+            .ToArray();
+        int[] constant = [.. layout.Indices(1)];
+        foreach (int i in constant)
+        {
+            x[i] = 1e8 + 0.5;
+        }
+
+        double[] runningMean = new double[channels], runningVar = Enumerable.Repeat(1.0, channels).ToArray();
+        double[] mean = new double[channels], rstd = new double[channels], output = new double[x.Length];
+        kernels.Run("Offset", x, runningMean, runningVar, mean, rstd, output);
+
+        Assert.All(constant, i => Assert.Equal(0, output[i]));
+        for (int c = 0; c < channels; c++)
+        {
+            // Deviations from the channel's first value are exact here (every value within a factor of 2 of it).
+            int[] indices = [.. layout.Indices(c)];
+            double first = x[indices[0]];
+            double drift = indices.Sum(i => x[i] - first) / indices.Length;
+            double variance = indices.Sum(i => (x[i] - first - drift) * (x[i] - first - drift)) / indices.Length;
+            double expectedRstd = 1 / Math.Sqrt(variance + 1e-5);
+            Assert.InRange(Math.Abs(mean[c] - (first + drift)) / (first + drift), 0, 1e-15);
+            Assert.InRange(Math.Abs(rstd[c] - expectedRstd) / expectedRstd, 0, 1e-12);
+            double expectedRunningVar = 0.9 + (0.1 * variance * indices.Length / (indices.Length - 1));
+            Assert.InRange(Math.Abs(runningVar[c] - expectedRunningVar) / expectedRunningVar, 0, 1e-12);
+            Assert.All(indices, i => Assert.InRange(Math.Abs(output[i] - ((x[i] - first - drift) * expectedRstd)), 0, 1e-12));
+        }
+    }
+
     public static TheoryData<int, string> Cases()
     {
         var cases = new TheoryData<int, string>();
