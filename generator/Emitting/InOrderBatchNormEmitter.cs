@@ -32,9 +32,9 @@ internal static class InOrderBatchNormEmitter
     }
 
     /// <summary>
-    /// Training: pass 1 sums each run's values (in double lanes) and the squares of their deviations from the channel's
-    /// first value (in the element type's lanes within a visit of up to 4 runs, in doubles across visits); then each
-    /// channel's statistics; pass 2 normalizes. Inputs over <see cref="Limits.ChannelBlockMaxBytes"/> run the three per
+    /// Training: pass 1 sums each run's values (float: raw, in double lanes; double: their deviations from the channel's
+    /// first value) and the squares of those deviations (in the element type's lanes within a visit of up to 4 runs, in
+    /// doubles across visits); then each channel's statistics; pass 2 normalizes. Inputs over <see cref="Limits.ChannelBlockMaxBytes"/> run the three per
     /// block of channels.
     /// </summary>
     public static void EmitTraining(SourceWriter writer, BatchNormSpec spec, BatchNormPlan plan, VectorWidth width, TargetFeatures features)
@@ -47,8 +47,8 @@ internal static class InOrderBatchNormEmitter
         // Scalar totals per channel, where the partials do not take everything (tails, or too many channels for them).
         bool totals = !vectorPartials || !passes.WholeVectors(plan.Inner);
 
-        writer.Line("// Per channel: shift (its first value); the double totals of its runs' sums and squares (stackalloc starts");
-        writer.Line("// them at zero); mu (the mean of x - shift), scale and bias for pass 2.");
+        writer.Line("// Per channel: shift (its first value); its sums and sums of squares, in double (stackalloc starts them at");
+        writer.Line("// zero); mu (the mean of x - shift), scale and bias for pass 2.");
         DeclareBuffers(writer, type, channels, "shifts");
         if (totals)
         {
@@ -128,15 +128,15 @@ internal static class InOrderBatchNormEmitter
 
         // Several runs of a channel per visit (the same channel in the next rows) share the accumulators: fewer loads
         // and stores of its partials per vector read.
-        int runs = RunsPerVisit(plan);
+        int runs = RunsPerVisit(plan, passes);
         List<string> references = [.. Enumerable.Range(0, runs).Select(r => r == 0 ? "x" : "x" + r)];
         string order = runs == 1 ? "in memory order" : $"in memory order, {runs} rows at a time";
         writer.Line(spec.Element == ElementType.Float
             ? $"// Pass 1, {order}: each run's sum (in double lanes) and the squares of its deviations"
             : $"// Pass 1, {order}: the sums of each run's deviations and of their squares (deviations");
         writer.Line(spec.Element == ElementType.Float
-            ? "// from the channel's first value (shift), added into the channel's double totals."
-            : "// from the channel's first value, shift), added into the channel's totals.");
+            ? "// from the channel's first value (shift), added into the channel's double sums."
+            : "// from the channel's first value, shift), added into the channel's sums.");
         using (writer.Block($"for (nuint o = 0; o < {(long)plan.Outer * plan.RunStride}; o += {(long)runs * plan.RunStride})"))
         using (writer.Block(channelLoop))
         {
@@ -169,10 +169,17 @@ internal static class InOrderBatchNormEmitter
 
     /// <summary>
     /// How many runs of a channel pass 1 reads per visit: up to <see cref="Limits.RunsPerVisitMax"/>, dividing the rows,
-    /// and no more float squares per accumulator than one <see cref="Limits.SumChunk"/> of a single run would add.
+    /// and no more float squares per accumulator than one <see cref="Limits.SumChunk"/> of a single run would add. Runs
+    /// with a tail take one at a time: each row repeats the whole segment's code, and with narrower vectors and single
+    /// elements after the loop, 4 rows of 255 floats made a 101,000-character file (over BoundedOutputTests' bound).
     /// </summary>
-    private static int RunsPerVisit(BatchNormPlan plan)
+    private static int RunsPerVisit(BatchNormPlan plan, VectorPasses passes)
     {
+        if (!passes.WholeVectors(plan.Inner))
+        {
+            return 1;
+        }
+
         int runs = Limits.RunsPerVisitMax;
         while (runs > 1 && (plan.Outer % runs != 0 || (long)runs * plan.Inner > Limits.SumChunk))
         {
@@ -218,7 +225,6 @@ internal static class InOrderBatchNormEmitter
                 writer.Line("// mu, the mean of x - shift, from the sum of the deviations.");
                 writer.Line($"double mu = sum / {n};");
             }
-
 
             writer.Line($"double sumOfSquares = squareSum - ({n} * mu * mu);");
             using (writer.Block($"if (!double.IsFinite(sumOfSquares) || {n} * mu * mu > {Limits.ShiftDeviationsMax * Limits.ShiftDeviationsMax} * sumOfSquares)"))

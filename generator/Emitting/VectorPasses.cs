@@ -315,9 +315,9 @@ internal sealed class VectorPasses(SourceWriter writer, ElementType element, Vec
     }
 
     /// <summary>
-    /// One chunk of <see cref="SumRawAndSquares"/>: per vector, the raw values into double accumulators (a float vector
-    /// into two, its lower and upper halves widened) and the squared deviations into accumulators of the element type
-    /// (widened to double before their lanes are added); tails straight into the totals.
+    /// One chunk of <see cref="SumRawAndSquares"/>: per vector, into double accumulators the raw values of a float vector
+    /// (its lower and upper halves widened, into two) or the deviations of a double one, and the squared deviations into
+    /// accumulators of the element type (widened to double before their lanes are added); tails straight into the totals.
     /// </summary>
     private void SumRawAndSquaresSegment(
         SegmentLayout layout,
@@ -337,7 +337,7 @@ internal sealed class VectorPasses(SourceWriter writer, ElementType element, Vec
         bool isFloat = element == ElementType.Float;
         int accumulators = Math.Min(layout.Unroll, layout.FullVectorCount);
         List<string> acc = Enumerable.Range(0, accumulators).Select(k => "acc" + k).ToList();
-        // Two double accumulators for the raw values (two more for a float vector's upper halves): added up per segment,
+        // Two double accumulators for the sums (two more for a float vector's upper halves): added up per segment,
         // fewer accumulators cost fewer adds there, and the double adds' latency hides behind the squares' work.
         int rawAccumulators = Math.Min(2, accumulators);
         List<string> raw = Enumerable.Range(0, rawAccumulators).Select(k => "sum" + k).ToList();
@@ -395,8 +395,17 @@ internal sealed class VectorPasses(SourceWriter writer, ElementType element, Vec
                 if (piece.Width is null)
                 {
                     writer.Line($"var {d} = {Scalar(references[run], offset)};");
-                    writer.Line(isFloat ? $"{sum} += {d};" : $"{d} -= {shift(T)};");
-                    writer.Line(isFloat ? $"{d} -= {shift(T)};" : $"{sum} += {d};");
+                    if (isFloat)
+                    {
+                        writer.Line($"{sum} += {d};");
+                        writer.Line($"{d} -= {shift(T)};");
+                    }
+                    else
+                    {
+                        writer.Line($"{d} -= {shift(T)};");
+                        writer.Line($"{sum} += {d};");
+                    }
+
                     writer.Line($"{squares} += {d} * {d};");
                 }
                 else

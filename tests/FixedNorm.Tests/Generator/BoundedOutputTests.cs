@@ -39,6 +39,10 @@ public sealed class BoundedOutputTests
     [InlineData("[BatchNorm(1048575, 2, 1024)]", "float")]
     [InlineData("[BatchNorm(16, 32, 32, 4093, ChannelAxis = -1)]", "float")]
     [InlineData("[BatchNorm(2, 65535, 3)]", "double")]
+    [InlineData("[BatchNorm(4, 8, 255)]", "float")] // runs with tails, 4 rows divide: once 101,490 characters, every row's tail written out
+    [InlineData("[BatchNorm(4, 1000, 255)]", "float")]
+    [InlineData("[BatchNorm(4, 8, 1024)]", "float")] // whole vectors, 4 rows a visit
+    [InlineData("[BatchNorm(16, 32, 256)]", "double")] // channel blocks
     [InlineData("[BatchNorm(8, 3)]", "float")] // the benchmark's shapes
     [InlineData("[BatchNorm(256, 64)]", "float")]
     [InlineData("[BatchNorm(32, 64, 128)]", "float")]

@@ -10,8 +10,9 @@ namespace FixedNorm.Tests.Numerics;
 /// with whole vectors, vector tails and scalar tails,
 /// and on channels-last rows (channels as vector lanes) with and without scalar channels after the blocks, and on
 /// batches of exactly 8 rows (one Vector256 a row vector, or one a channel once transposed), and on inputs large enough
-/// to be taken in blocks of channels, several rows of a channel per visit. The raw
-/// values are added in double lanes, so a mean near zero is as exact as PyTorch's double accumulator makes it.
+/// to be taken in blocks of channels, several rows of a channel per visit. A float kernel's raw
+/// values are added in double lanes, so a mean near zero is as exact as PyTorch's double accumulator makes it; a double
+/// kernel adds the deviations, whose sum does not round away a large offset (the double theories at the end).
 /// </summary>
 public sealed class BatchNormShiftedSumsTests
 {
@@ -30,7 +31,7 @@ public sealed class BatchNormShiftedSumsTests
         ("Batch8x4", 8, 4, 1),   // the same with one channel per double lane
         ("Batch8x6", 8, 6, 1),   // more channels than double lanes: transposed, a vector per channel
         ("Blocks256", 16, 32, 256),  // 512 KB: two blocks of 16 channels, 4 rows a visit
-        ("BlocksTails", 4, 96, 250),  // 384 KB: two blocks of 48 channels, vector and scalar tails, 4 rows a visit
+        ("BlocksTails", 4, 96, 250),  // 384 KB: two blocks of 48 channels, vector and scalar tails, 1 row a visit
     ];
 
     private static readonly Lazy<CompiledKernels> Kernels = new(() => CompiledKernels.Compile(Shapes.Select(s =>
@@ -51,17 +52,18 @@ public sealed class BatchNormShiftedSumsTests
     }
 
     /// <summary>
-    /// The statistics pass reads up to 4 rows of a channel per visit (as many as divide the rows, and no more than 1024
-    /// values a visit), and inputs over 256 KB are taken in blocks of channels: each shape above takes the path named.
+    /// The statistics pass reads up to 4 rows of a channel per visit (as many as divide the rows, no more than 1024
+    /// values a visit, and one when the runs end in a tail at that path's vector width), and inputs over 256 KB are taken
+    /// in blocks of channels: each shape above takes the path named.
     /// </summary>
     [Theory]
     [InlineData("Runs128", "4 rows at a time", null)]
-    [InlineData("Runs20", "2 rows at a time", null)]
+    [InlineData("Runs20", "2 rows at a time", null)] // on the Vector128 path only: 20 floats are whole vectors there
     [InlineData("Runs37", null, null)]
     [InlineData("Runs16Wide", "2 rows at a time", null)]
     [InlineData("Runs128Deep", "4 rows at a time", null)]
     [InlineData("Blocks256", "4 rows at a time", "2 blocks of 16 channels")]
-    [InlineData("BlocksTails", "4 rows at a time", "2 blocks of 48 channels")]
+    [InlineData("BlocksTails", null, "2 blocks of 48 channels")]
     public void RowsPerVisitAndChannelBlocksAreChosenPerShape(string name, string? rows, string? blocks)
     {
         string source = Assert.Single(Kernels.Value.GeneratedSources, s => s.Contains($" {name}(", StringComparison.Ordinal));
@@ -128,6 +130,8 @@ public sealed class BatchNormShiftedSumsTests
     /// </summary>
     [Theory]
     [InlineData(32, 64, 128, false, "in memory order")]
+    [InlineData(4, 96, 250, false, "3 blocks of 32 channels")] // vector and scalar tails
+    [InlineData(2, 300, 16, false, "in memory order, 2 rows at a time")] // over 256 channels: no partials
     [InlineData(4096, 16, 1, false, "row by row with every block")]
     [InlineData(1, 4, 4096, false, "per channel, vector passes")]
     [InlineData(1024, 64, 1, true, "vectors across contiguous channels")]
