@@ -70,7 +70,9 @@ internal static class Limits
 
     /// <summary>
     /// Blocks of channels only where each row still has this many contiguous bytes of the block to read, enough for
-    /// the hardware prefetchers (blocks of 1 or 2 channels of 512 bytes were slower than no blocks).
+    /// the hardware prefetchers (blocks of 1 or 2 channels of 512 bytes were slower than no blocks; [8, 67, 1024] float
+    /// in 67 blocks of one 4 KB channel row took 60.7 us against 74.0 in one block). Block sizes divide the channels, so
+    /// a prime count with short rows ([64, 127, 256]) goes unblocked.
     /// </summary>
     public const int ChannelBlockMinRunBytes = 4096;
 
