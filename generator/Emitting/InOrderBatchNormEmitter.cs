@@ -34,8 +34,8 @@ internal static class InOrderBatchNormEmitter
     /// <summary>
     /// Training: pass 1 sums each run's values (float: raw, in double lanes; double: their deviations from the channel's
     /// first value) and the squares of those deviations (in the element type's lanes within a visit of up to 4 runs, in
-    /// doubles across visits); then each channel's statistics; pass 2 normalizes. Inputs over <see cref="Limits.ChannelBlockMaxBytes"/> run the three per
-    /// block of channels.
+    /// doubles across visits); then each channel's statistics; pass 2 normalizes. Inputs over
+    /// <see cref="Limits.ChannelBlockMaxBytes"/> run the three per block of channels.
     /// </summary>
     public static void EmitTraining(SourceWriter writer, BatchNormSpec spec, BatchNormPlan plan, VectorWidth width, TargetFeatures features)
     {

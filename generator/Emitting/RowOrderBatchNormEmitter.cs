@@ -39,16 +39,26 @@ internal static class RowOrderBatchNormEmitter
         }
 
         (string, string)[] sums = blocks.Select(k => ($"sq{k}", $"sq{k}Total")).ToArray();
-        VectorBatchNormEmitter.EmitRowSums(writer, plan, v, type, isFloat, sums, row => blocks.SelectMany(k => new[]
+        // Float: the raw values into double lanes (exact); double: the deviations (a raw double sum rounds).
+        IEnumerable<string> RowSums(string row, int k)
         {
-            $"var x{k} = {VectorPasses.Load(v, "inputRef", k == 0 ? row : $"{row} + {offset(k)}")};",
-        }.Concat(isFloat ? [$"sum{k}TotalLo += {v}.WidenLower(x{k});", $"sum{k}TotalHi += {v}.WidenUpper(x{k});"] : []).Concat(
-        [
-            $"var d{k} = x{k} - shift{k};",
-        ]).Concat(isFloat ? [] : [$"sum{k}Total += d{k};"]).Concat(
-        [
-            features.VectorFusedMultiplyAdd ? $"sq{k} = {v}.FusedMultiplyAdd(d{k}, d{k}, sq{k});" : $"sq{k} += d{k} * d{k};",
-        ])).ToArray());
+            yield return $"var x{k} = {VectorPasses.Load(v, "inputRef", k == 0 ? row : $"{row} + {offset(k)}")};";
+            if (isFloat)
+            {
+                yield return $"sum{k}TotalLo += {v}.WidenLower(x{k});";
+                yield return $"sum{k}TotalHi += {v}.WidenUpper(x{k});";
+            }
+
+            yield return $"var d{k} = x{k} - shift{k};";
+            if (!isFloat)
+            {
+                yield return $"sum{k}Total += d{k};";
+            }
+
+            yield return features.VectorFusedMultiplyAdd ? $"sq{k} = {v}.FusedMultiplyAdd(d{k}, d{k}, sq{k});" : $"sq{k} += d{k} * d{k};";
+        }
+
+        VectorBatchNormEmitter.EmitRowSums(writer, plan, v, type, isFloat, sums, row => blocks.SelectMany(k => RowSums(row, k)).ToArray());
 
         writer.Line();
         writer.Line("// Each block's center (shift + mu), scale = invStd * weight and bias for pass 2.");

@@ -348,22 +348,27 @@ internal sealed class VectorPasses(SourceWriter writer, ElementType element, Vec
             writer.Line($"{width.Type(element)} {string.Join(", ", acc.Select(name => name + " = default"))};");
         }
 
+        // Takes the shift off d, summing d before (float: the raw value, widened to double, adds exactly) or after
+        // (double: the deviation, since a raw double sum rounds).
+        void SumAndShift(string d, string shiftTerm, string floatSum, string doubleSum)
+        {
+            if (isFloat)
+            {
+                writer.Line(floatSum);
+            }
+
+            writer.Line($"{d} -= {shiftTerm};");
+            if (!isFloat)
+            {
+                writer.Line(doubleSum);
+            }
+        }
+
         void Add(int k, string offset, string name, string reference)
         {
             writer.Line($"var {name} = {Load(v, reference, offset)};");
             int r = k % rawAccumulators;
-            if (isFloat)
-            {
-                writer.Line($"{raw[r]} += {v}.WidenLower({name});");
-                writer.Line($"{rawHigh[r]} += {v}.WidenUpper({name});");
-            }
-
-            writer.Line($"{name} -= {shift(v)};");
-            if (!isFloat)
-            {
-                writer.Line($"{raw[r]} += {name};");
-            }
-
+            SumAndShift(name, shift(v), $"{raw[r]} += {v}.WidenLower({name});\n{rawHigh[r]} += {v}.WidenUpper({name});", $"{raw[r]} += {name};");
             writer.Line(fusedMultiplyAdd ? $"{acc[k]} = {v}.FusedMultiplyAdd({name}, {name}, {acc[k]});" : $"{acc[k]} += {name} * {name};");
         }
 
@@ -395,33 +400,14 @@ internal sealed class VectorPasses(SourceWriter writer, ElementType element, Vec
                 if (piece.Width is null)
                 {
                     writer.Line($"var {d} = {Scalar(references[run], offset)};");
-                    if (isFloat)
-                    {
-                        writer.Line($"{sum} += {d};");
-                        writer.Line($"{d} -= {shift(T)};");
-                    }
-                    else
-                    {
-                        writer.Line($"{d} -= {shift(T)};");
-                        writer.Line($"{sum} += {d};");
-                    }
-
+                    SumAndShift(d, shift(T), $"{sum} += {d};", $"{sum} += {d};");
                     writer.Line($"{squares} += {d} * {d};");
                 }
                 else
                 {
                     string narrow = piece.Width.Class;
                     writer.Line($"var {d} = {Load(narrow, references[run], offset)};");
-                    if (isFloat)
-                    {
-                        writer.Line($"{sum} += {narrow}.Sum({narrow}.WidenLower({d}) + {narrow}.WidenUpper({d}));");
-                    }
-
-                    writer.Line($"{d} -= {shift(narrow)};");
-                    if (!isFloat)
-                    {
-                        writer.Line($"{sum} += {narrow}.Sum({d});");
-                    }
+                    SumAndShift(d, shift(narrow), $"{sum} += {narrow}.Sum({narrow}.WidenLower({d}) + {narrow}.WidenUpper({d}));", $"{sum} += {narrow}.Sum({d});");
 
                     writer.Line($"{squares} += {narrow}.Sum({d} * {d});");
                 }
