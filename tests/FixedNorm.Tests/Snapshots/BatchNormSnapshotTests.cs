@@ -20,6 +20,22 @@ public sealed class BatchNormSnapshotTests
         """));
 
     [Fact]
+    public void Seed8x3TrainingWithEveryStatistic() => SourceSnapshots.Match(GeneratorHarness.Run("""
+        using System;
+        using FixedNorm;
+
+        namespace Demo;
+
+        public sealed partial class Block
+        {
+            // The benchmark's case: affine, running statistics updated (one vector each), batch mean and rstd saved.
+            [BatchNorm(8, 3)]
+            public static partial void Train(ReadOnlySpan<float> input, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias,
+                Span<float> runningMean, Span<float> runningVar, Span<float> mean, Span<float> rstd, Span<float> output);
+        }
+        """));
+
+    [Fact]
     public void Seed8x3Inference() => SourceSnapshots.Match(GeneratorHarness.Run("""
         using System;
         using FixedNorm;
