@@ -154,7 +154,7 @@ internal static class PatternBatchNormEmitter
     /// <summary>
     /// The statistics asked for, after the output. The running mean and variance are updated as one vector each
     /// (lane c = channel c): the same double products and sum a channel at a time would take (so the same floats),
-    /// in a third of the instructions ((8, 3) training measured 22.7 against 20.3 ns a call).
+    /// in fewer instructions than six scalar updates ((8, 3) training measured 22.7 against 20.0 ns a call).
     /// </summary>
     private static void EmitStatistics(SourceWriter writer, BatchNormSpec spec, int channels, int lanes)
     {
