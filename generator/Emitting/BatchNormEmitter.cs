@@ -96,9 +96,12 @@ internal static class BatchNormEmitter
     /// <summary>
     /// For kernels that hold a whole batch of <paramref name="count"/> values a channel in registers: every channel's
     /// statistics, written after the output (so no load of the kernel waits behind these stores), if any are asked for.
-    /// <paramref name="channel"/> gives a channel's batch mean, biased variance and invStd expressions.
+    /// <paramref name="channel"/> gives a channel's batch mean, biased variance and invStd expressions. A plan that
+    /// updates the running statistics as vectors passes <paramref name="updatedRunning"/>: the lines that compute them,
+    /// then each channel's updated running mean and variance, stored as they are.
     /// </summary>
-    public static void EmitStoredStatisticsAfterOutput(SourceWriter writer, BatchNormSpec spec, int channels, int count, Func<int, (string Mean, string Variance, string InvStd)> channel)
+    public static void EmitStoredStatisticsAfterOutput(SourceWriter writer, BatchNormSpec spec, int channels, int count,
+        Func<int, (string Mean, string Variance, string InvStd)> channel, UpdatedRunning? updatedRunning = null)
     {
         if (!spec.HasRunningStatistics && !spec.HasMean && !spec.HasRstd)
         {
@@ -107,19 +110,32 @@ internal static class BatchNormEmitter
 
         writer.Line();
         writer.Line("// The statistics, stored after the output.");
+        if (spec.HasRunningStatistics && updatedRunning is not null)
+        {
+            foreach (string line in updatedRunning.Lines)
+            {
+                writer.Line(line);
+            }
+        }
+
         for (int c = 0; c < channels; c++)
         {
             (string mean, string variance, string invStd) = channel(c);
             string folded = spec.UnbiasedRunningVariance ? $"{variance} * {Literals.Double((double)count / (count - 1))}" : variance;
-            EmitStoredStatistics(writer, spec, Literals.Int(c), mean, folded, invStd);
+            EmitStoredStatistics(writer, spec, Literals.Int(c), mean, folded, invStd, updatedRunning?.Lane(c));
         }
     }
 
+    /// <summary>Running statistics a plan has already updated: the lines that do it, and each channel's results.</summary>
+    public sealed record UpdatedRunning(IReadOnlyList<string> Lines, Func<int, (string Mean, string Variance)> Lane);
+
     /// <summary>
     /// Writes a channel's statistics where the method asked for them: the running mean and variance updated with the
-    /// momentum (from the batch's mean and the variance to fold in), and the batch mean and invStd saved.
+    /// momentum (from the batch's mean and the variance to fold in, unless <paramref name="updated"/> already holds
+    /// them), and the batch mean and invStd saved.
     /// </summary>
-    public static void EmitStoredStatistics(SourceWriter writer, BatchNormSpec spec, string channel, string batchMean, string foldedVariance, string invStd)
+    public static void EmitStoredStatistics(SourceWriter writer, BatchNormSpec spec, string channel, string batchMean, string foldedVariance, string invStd,
+        (string Mean, string Variance)? updated = null)
     {
         string cast = Cast(spec);
         if (spec.HasRunningStatistics)
@@ -128,8 +144,8 @@ internal static class BatchNormEmitter
             string m = Literals.Double(spec.Momentum);
             string runningMean = LayerNormEmitter.At("runningMeanRef", channel);
             string runningVar = LayerNormEmitter.At("runningVarRef", channel);
-            writer.Line($"{runningMean} = {cast}({keep} * {runningMean} + {m} * {batchMean});");
-            writer.Line($"{runningVar} = {cast}({keep} * {runningVar} + {m} * {foldedVariance});");
+            writer.Line($"{runningMean} = {updated?.Mean ?? $"{cast}({keep} * {runningMean} + {m} * {batchMean})"};");
+            writer.Line($"{runningVar} = {updated?.Variance ?? $"{cast}({keep} * {runningVar} + {m} * {foldedVariance})"};");
         }
 
         if (spec.HasMean)
