@@ -144,8 +144,10 @@ internal static class BatchNormEmitter
             string m = Literals.Double(spec.Momentum);
             string runningMean = LayerNormEmitter.At("runningMeanRef", channel);
             string runningVar = LayerNormEmitter.At("runningVarRef", channel);
-            writer.Line($"{runningMean} = {updated?.Mean ?? $"{cast}({keep} * {runningMean} + {m} * {batchMean})"};");
-            writer.Line($"{runningVar} = {updated?.Variance ?? $"{cast}({keep} * {runningVar} + {m} * {foldedVariance})"};");
+            string oldMean = LayerNormEmitter.AsDouble(spec.Element, runningMean);
+            string oldVar = LayerNormEmitter.AsDouble(spec.Element, runningVar);
+            writer.Line($"{runningMean} = {updated?.Mean ?? $"{cast}({keep} * {oldMean} + {m} * {batchMean})"};");
+            writer.Line($"{runningVar} = {updated?.Variance ?? $"{cast}({keep} * {oldVar} + {m} * {foldedVariance})"};");
         }
 
         if (spec.HasMean)
@@ -162,8 +164,8 @@ internal static class BatchNormEmitter
     /// <summary>From the running statistics: <c>center</c>, <c>scale</c> and <c>b</c> for the store.</summary>
     public static void EmitInferenceStatistics(SourceWriter writer, BatchNormSpec spec, string channel)
     {
-        writer.Line($"double center = {LayerNormEmitter.At("runningMeanRef", channel)};");
-        writer.Line($"double invStd = 1 / {Names.Math}.Sqrt({LayerNormEmitter.At("runningVarRef", channel)} + {Literals.Double(spec.Epsilon)});");
+        writer.Line($"double center = {LayerNormEmitter.AsDouble(spec.Element, LayerNormEmitter.At("runningMeanRef", channel))};");
+        writer.Line($"double invStd = 1 / {Names.Math}.Sqrt({LayerNormEmitter.AsDouble(spec.Element, LayerNormEmitter.At("runningVarRef", channel))} + {Literals.Double(spec.Epsilon)});");
         EmitScaleAndBias(writer, spec, channel, "invStd");
     }
 
@@ -176,9 +178,9 @@ internal static class BatchNormEmitter
     private static void EmitScaleAndBias(SourceWriter writer, BatchNormSpec spec, string channel, string invStd)
     {
         writer.Line(spec.HasWeight
-            ? $"double scale = {invStd} * {LayerNormEmitter.At("weightRef", channel)};"
+            ? $"double scale = {invStd} * {LayerNormEmitter.AsDouble(spec.Element, LayerNormEmitter.At("weightRef", channel))};"
             : $"double scale = {invStd};");
-        writer.Line(spec.HasBias ? $"double b = {LayerNormEmitter.At("biasRef", channel)};" : "double b = 0;");
+        writer.Line(spec.HasBias ? $"double b = {LayerNormEmitter.AsDouble(spec.Element, LayerNormEmitter.At("biasRef", channel))};" : "double b = 0;");
     }
 
     private static string Affine(BatchNormSpec spec) =>

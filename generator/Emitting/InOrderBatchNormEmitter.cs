@@ -237,7 +237,7 @@ internal static class InOrderBatchNormEmitter
                 using (writer.Block($"for (nuint o = 0; o < {(long)plan.Outer * plan.RunStride}; o += {plan.RunStride})"))
                 using (writer.Block($"for (nuint i = 0; i < {plan.Inner}; i++)"))
                 {
-                    writer.Line($"double d = (double){LayerNormEmitter.At("inputRef", $"o + (nuint)(c * {plan.Inner}) + i")} - center;");
+                    writer.Line($"double d = {LayerNormEmitter.AsDouble(spec.Element, LayerNormEmitter.At("inputRef", $"o + (nuint)(c * {plan.Inner}) + i"))} - center;");
                     writer.Line("sumD += d;");
                     writer.Line("squaresD += d * d;");
                 }

@@ -75,6 +75,13 @@ internal static class LayerNormEmitter
     public static string At(string reference, string offset) =>
         offset == "0" ? reference : $"{Names.Unsafe}.Add(ref {reference}, {offset})";
 
+    /// <summary>
+    /// A float value read into double arithmetic, through Widen.ToDouble: the implicit conversion makes each element of
+    /// a straight-line kernel wait for the one before (see Widen). Double values as they are.
+    /// </summary>
+    public static string AsDouble(ElementType element, string value) =>
+        element == ElementType.Float ? $"{Names.Widen}.ToDouble({value})" : value;
+
     /// <summary>Writes "for (int g = 0; g &lt; groups; g++)" with refs x and y to the group, or a block for one group.</summary>
     public static void EmitGroupLoop(SourceWriter writer, LayerNormSpec spec, LayerNormPlan plan, Action<string> emitGroup, int firstGroup = 0, int? groupCount = null)
     {

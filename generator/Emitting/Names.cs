@@ -8,6 +8,7 @@ internal static class Names
     public const string Math = "global::System.Math";
     public const string Intrinsics = "global::System.Runtime.Intrinsics";
     public const string ThrowHelper = "global::FixedNorm.ThrowHelper";
+    public const string Widen = "global::FixedNorm.Widen";
     public const string GeneratedCode = "global::System.CodeDom.Compiler.GeneratedCode";
     public const string Tool = "FixedNorm";
 

@@ -19,7 +19,7 @@ internal static class ScalarBatchNormEmitter
             writer.Line();
             using (writer.Block($"// Channel {c}: {plan.Count} value(s) at input[{string.Join(", ", offsets.Take(4))}{(offsets.Length > 4 ? ", ..." : "")}]"))
             {
-                string x(int k) => LayerNormEmitter.At("inputRef", Literals.Int(offsets[k]));
+                string x(int k) => LayerNormEmitter.AsDouble(spec.Element, LayerNormEmitter.At("inputRef", Literals.Int(offsets[k])));
                 string y(int k) => LayerNormEmitter.At("outputRef", Literals.Int(offsets[k]));
                 if (spec.Training)
                 {
@@ -89,14 +89,14 @@ internal static class ScalarBatchNormEmitter
         string cast = BatchNormEmitter.Cast(spec);
         if (spec.Training)
         {
-            writer.Line("double shift = x;");
+            writer.Line($"double shift = {LayerNormEmitter.AsDouble(spec.Element, "x")};");
             writer.Line("double sum = 0;");
-            EmitValueLoops(writer, plan, offset => writer.Line($"sum += {LayerNormEmitter.At("x", offset)} - shift;"));
+            EmitValueLoops(writer, plan, offset => writer.Line($"sum += {LayerNormEmitter.AsDouble(spec.Element, LayerNormEmitter.At("x", offset))} - shift;"));
             writer.Line($"double mu = sum / {plan.Count};");
             writer.Line("double sumOfSquares = 0;");
             EmitValueLoops(writer, plan, offset =>
             {
-                writer.Line($"double d = {LayerNormEmitter.At("x", offset)} - shift - mu;");
+                writer.Line($"double d = {LayerNormEmitter.AsDouble(spec.Element, LayerNormEmitter.At("x", offset))} - shift - mu;");
                 writer.Line("sumOfSquares += d * d;");
             });
             BatchNormEmitter.EmitTrainingStatistics(writer, spec, plan, channel);
@@ -107,7 +107,7 @@ internal static class ScalarBatchNormEmitter
         }
 
         EmitValueLoops(writer, plan, offset =>
-            writer.Line($"{LayerNormEmitter.At("y", offset)} = {cast}(({BatchNormEmitter.Centered(spec, LayerNormEmitter.At("x", offset))}) * scale + b);"));
+            writer.Line($"{LayerNormEmitter.At("y", offset)} = {cast}(({BatchNormEmitter.Centered(spec, LayerNormEmitter.AsDouble(spec.Element, LayerNormEmitter.At("x", offset)))}) * scale + b);"));
     }
 
     /// <summary>Loops over a channel's values relative to its first: runs of Inner values, RunStride apart.</summary>

@@ -18,7 +18,7 @@ internal static class ScalarLayerNormEmitter
         {
             if (spec.HasWeight)
             {
-                writer.Line($"double w{j} = {LayerNormEmitter.At("weightRef", Literals.Int(j))};");
+                writer.Line($"double w{j} = {LayerNormEmitter.AsDouble(spec.Element, LayerNormEmitter.At("weightRef", Literals.Int(j)))};");
             }
         }
 
@@ -26,7 +26,7 @@ internal static class ScalarLayerNormEmitter
         {
             if (spec.HasBias)
             {
-                writer.Line($"double b{j} = {LayerNormEmitter.At("biasRef", Literals.Int(j))};");
+                writer.Line($"double b{j} = {LayerNormEmitter.AsDouble(spec.Element, LayerNormEmitter.At("biasRef", Literals.Int(j)))};");
             }
         }
 
@@ -39,10 +39,10 @@ internal static class ScalarLayerNormEmitter
         string[] d = Enumerable.Range(0, n).Select(j => "d" + j).ToArray();
         LayerNormEmitter.EmitGroupLoop(writer, spec, plan, group =>
         {
-            writer.Line("double shift = x; // statistics are taken around the first element: mean = shift + mu");
+            writer.Line($"double shift = {LayerNormEmitter.AsDouble(spec.Element, "x")}; // statistics are taken around the first element: mean = shift + mu");
             for (int j = 0; j < n; j++)
             {
-                writer.Line($"double d{j} = {LayerNormEmitter.At("x", Literals.Int(j))} - shift;");
+                writer.Line($"double d{j} = {LayerNormEmitter.AsDouble(spec.Element, LayerNormEmitter.At("x", Literals.Int(j)))} - shift;");
             }
 
             writer.Line($"double mu = ({string.Join(" + ", d)}) / {n};");

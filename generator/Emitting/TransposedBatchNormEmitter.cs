@@ -136,7 +136,7 @@ internal static class TransposedBatchNormEmitter
             else
             {
                 writer.Line($"var d{j} = c{j} - {V}.Create({LayerNormEmitter.At("runningMeanRef", channel)});");
-                writer.Line($"double variance{j} = {LayerNormEmitter.At("runningVarRef", channel)};");
+                writer.Line($"double variance{j} = {LayerNormEmitter.AsDouble(spec.Element, LayerNormEmitter.At("runningVarRef", channel))};");
             }
         }
 

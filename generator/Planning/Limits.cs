@@ -31,6 +31,15 @@ internal static class Limits
     public const int TransposeMaxColumns = 8;
 
     /// <summary>
+    /// Float BatchNorm training on one Vector256 of rows keeps the row vectors (no transpose) up to this many channels,
+    /// whose statistics fit the 4 lanes of one Vector256 of doubles; wider channels go as vector lanes instead.
+    /// </summary>
+    public const int PatternTrainingMaxChannels = 4;
+
+    /// <summary>Double BatchNorm training on one Vector256 of rows (4) transposes them up to this many channels.</summary>
+    public const int TransposedDoubleTrainingMaxChannels = 3;
+
+    /// <summary>
     /// Scalar groups (narrower than a vector) are written out one by one, with no loop, when there are fewer than this
     /// many: the groups left over after the transposed blocks, or all of them. Vector groups are, only when there is one.
     /// </summary>

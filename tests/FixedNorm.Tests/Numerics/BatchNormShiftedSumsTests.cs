@@ -9,7 +9,7 @@ namespace FixedNorm.Tests.Numerics;
 /// when float squares overflow. These, and data with a large offset, are checked against the float64 reference on runs
 /// with whole vectors, vector tails and scalar tails,
 /// and on channels-last rows (channels as vector lanes) with and without scalar channels after the blocks, and on
-/// batches of exactly 8 rows (one Vector256 a row vector, or one a channel once transposed), and on inputs large enough
+/// batches of exactly 8 rows (one Vector256 a row vector), and on inputs large enough
 /// to be taken in blocks of channels, several rows of a channel per visit. A float kernel's raw
 /// values are added in double lanes, so a mean near zero is as exact as PyTorch's double accumulator makes it; a double
 /// kernel adds the deviations, whose sum does not round away a large offset (the double theories at the end).
@@ -29,7 +29,7 @@ public sealed class BatchNormShiftedSumsTests
         ("Rows64Deep", 4096, 64, 1),  // 64 chunks of 64 rows
         ("Batch8x3", 8, 3, 1),   // one Vector256 of rows, few channels: row vectors summed into channel lanes
         ("Batch8x4", 8, 4, 1),   // the same with one channel per double lane
-        ("Batch8x6", 8, 6, 1),   // more channels than double lanes: transposed, a vector per channel
+        ("Batch8x6", 8, 6, 1),   // more channels than double lanes: channels as vector lanes instead
         ("Blocks256", 16, 32, 256),  // 512 KB: two blocks of 16 channels, 4 rows a visit
         ("BlocksTails", 4, 96, 250),  // 384 KB: two blocks of 48 channels, vector and scalar tails, 1 row a visit
     ];

@@ -18,15 +18,24 @@ public sealed class TransposedPlanTests
         ("L10x2x3d", "[LayerNorm(10, 2, 3, Axis = 1)]", "double", [10, 2, 3], false),
     ];
 
-    private static readonly (string Name, string Attribute, string Type, int[] Shape, bool Affine, bool Training)[] BatchNorms =
+    private const string Transposed = "the batch as the lanes of one Vector256 per channel";
+    private const string ShuffledConstants = "the channels' constants as the lanes of one Vector256 each";
+    private const string SummedRows = "the row vectors summed into per-channel lanes";
+    private const string ChannelLanes = "vectors across contiguous channels";
+
+    // One Vector256 of rows; training past a few channels (float [8, 5], double [4, 7]) takes channels as lanes instead.
+    private static readonly (string Name, string Attribute, string Type, int[] Shape, bool Affine, bool Training, string Plan)[] BatchNorms =
     [
-        ("B8x3", "[BatchNorm(8, 3)]", "float", [8, 3], false, true),
-        ("B8x5", "[BatchNorm(8, 5, Momentum = 0.3)]", "float", [8, 5], true, true),
-        ("B8x5i", "[BatchNorm(8, 5, Mode = BatchNormMode.Inference)]", "float", [8, 5], true, false),
-        ("B4x7d", "[BatchNorm(4, 7, RunningVariance = BatchNormRunningVariance.Population)]", "double", [4, 7], true, true),
-        ("B8x1", "[BatchNorm(8, 1)]", "float", [8, 1], true, true),
-        ("B8x2", "[BatchNorm(8, 2)]", "float", [8, 2], false, true),
-        ("B8x4", "[BatchNorm(8, 4)]", "float", [8, 4], true, true),
+        ("B8x3", "[BatchNorm(8, 3)]", "float", [8, 3], false, true, SummedRows),
+        ("B8x5", "[BatchNorm(8, 5, Momentum = 0.3)]", "float", [8, 5], true, true, ChannelLanes),
+        ("B8x5i", "[BatchNorm(8, 5, Mode = BatchNormMode.Inference)]", "float", [8, 5], true, false, ShuffledConstants),
+        ("B4x7d", "[BatchNorm(4, 7, RunningVariance = BatchNormRunningVariance.Population)]", "double", [4, 7], true, true, ChannelLanes),
+        ("B8x1", "[BatchNorm(8, 1)]", "float", [8, 1], true, true, SummedRows),
+        ("B8x2", "[BatchNorm(8, 2)]", "float", [8, 2], false, true, SummedRows),
+        ("B8x4", "[BatchNorm(8, 4)]", "float", [8, 4], true, true, SummedRows),
+        ("B4x3d", "[BatchNorm(4, 3)]", "double", [4, 3], true, true, Transposed),
+        ("B4x7di", "[BatchNorm(4, 7, Mode = BatchNormMode.Inference)]", "double", [4, 7], true, false, Transposed),
+        ("B8x8", "[BatchNorm(8, 8)]", "float", [8, 8], true, true, ChannelLanes),
     ];
 
     private static readonly Lazy<CompiledKernels> Kernels = new(() => CompiledKernels.Compile(
@@ -45,14 +54,12 @@ public sealed class TransposedPlanTests
     public void TheseShapesTakeTheTransposedPlans()
     {
         Assert.Equal(LayerNorms.Length, Kernels.Value.GeneratedSources.Count(s => s.Contains("// Plan: 8 groups at a time", StringComparison.Ordinal) || s.Contains("// Plan: 4 groups at a time", StringComparison.Ordinal)));
-        // Float inference needs no per-channel sums: its constants are shuffled into the row vectors' order instead.
-        // Float training with up to 4 channels sums the row vectors into per-channel lanes, also without a transpose.
-        int floatInference = BatchNorms.Count(b => !b.Training && b.Type == "float");
-        int floatTrainingByPattern = BatchNorms.Count(b => b.Training && b.Type == "float" && b.Shape[1] <= 4);
-        Assert.Equal(4, floatTrainingByPattern);
-        Assert.Equal(BatchNorms.Length - floatInference - floatTrainingByPattern, Kernels.Value.GeneratedSources.Count(s => s.Contains("the batch as the lanes of one Vector256", StringComparison.Ordinal)));
-        Assert.Equal(floatInference, Kernels.Value.GeneratedSources.Count(s => s.Contains("the channels' constants as the lanes of one Vector256 each", StringComparison.Ordinal)));
-        Assert.Equal(floatTrainingByPattern, Kernels.Value.GeneratedSources.Count(s => s.Contains("the row vectors summed into per-channel lanes", StringComparison.Ordinal)));
+        foreach ((string name, _, _, _, _, _, string plan) in BatchNorms)
+        {
+            string source = Assert.Single(Kernels.Value.GeneratedSources, s => s.Contains($" void {name}(", StringComparison.Ordinal));
+            string planLine = Assert.Single(source.Split('\n'), line => line.TrimStart().StartsWith("// Plan: ", StringComparison.Ordinal));
+            Assert.Contains(plan, planLine, StringComparison.Ordinal);
+        }
     }
 
     [Theory]
@@ -89,7 +96,7 @@ public sealed class TransposedPlanTests
     [MemberData(nameof(BatchNormIndices))]
     public void BatchNormMatchesTheReference(int index)
     {
-        (string name, _, string t, int[] shape, bool affine, bool training) = BatchNorms[index];
+        (string name, _, string t, int[] shape, bool affine, bool training, _) = BatchNorms[index];
         var random = new Random(100 + index);
         BatchNormLayout layout = BatchNormLayout.Of(shape, 1);
         int total = shape[0] * shape[1];
@@ -133,9 +140,15 @@ public sealed class TransposedPlanTests
     [InlineData(6, "offset")]
     [InlineData(6, "outlier")]
     [InlineData(6, "constant")]
+    [InlineData(7, "offset")]
+    [InlineData(7, "outlier")]
+    [InlineData(7, "constant")]
+    [InlineData(9, "offset")]
+    [InlineData(9, "outlier")]
+    [InlineData(9, "constant")]
     public void BatchNormTrainingStatisticsHoldOnHardData(int index, string data)
     {
-        (string name, _, string t, int[] shape, bool affine, bool training) = BatchNorms[index];
+        (string name, _, string t, int[] shape, bool affine, bool training, string plan) = BatchNorms[index];
         Assert.True(training);
         var random = new Random(200 + index);
         BatchNormLayout layout = BatchNormLayout.Of(shape, 1);
@@ -156,10 +169,12 @@ public sealed class TransposedPlanTests
         Array[] parameters = affine ? [Arrays.Of(t, w), Arrays.Of(t, b)] : [];
         Kernels.Value.Run(name, [Arrays.Of(t, x), .. parameters, rm, rv, output]);
 
-        // Outputs are O(1) (normalized); running statistics are compared relative to their size, 4 float ulps. In double
-        // the reference's own mean of values near 10,000 is off by up to ulp(10,000) = 2e-12, 6e-12 once normalized.
+        // Outputs are O(1) (normalized); running statistics are compared relative to their size, 4 float ulps. Float
+        // channels as lanes sum the squares of deviations from the first row in float (BatchNormShiftedSumsTests holds
+        // them to 1e-6: 5e-7 measured here on the outlier data with 128-bit vectors). In double the reference's own
+        // mean of values near 10,000 is off by up to ulp(10,000) = 2e-12, 6e-12 once normalized.
         double tolerance = t == "float" ? 2e-6 : data == "offset" ? 2e-11 : 1e-12;
-        double relative = t == "float" ? 4 * 6e-8 : 1e-14;
+        double relative = t == "float" ? (plan == ChannelLanes ? 1e-6 : 4 * 6e-8) : 1e-14;
         double[] y = Arrays.ToDouble(output);
         Assert.InRange(Reference.MaxAbsDifference(expected.Output, y), 0, tolerance);
         double[] mean = Arrays.ToDouble(rm), variance = Arrays.ToDouble(rv);
