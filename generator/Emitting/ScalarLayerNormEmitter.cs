@@ -45,13 +45,13 @@ internal static class ScalarLayerNormEmitter
                 writer.Line($"double d{j} = {LayerNormEmitter.AsDouble(spec.Element, LayerNormEmitter.At("x", Literals.Int(j)))} - shift;");
             }
 
-            writer.Line($"double mu = ({string.Join(" + ", d)}) / {n};");
+            writer.Line($"double mu = ({VectorPasses.PairwiseSum(d.ToList())}) / {n};");
             foreach (string dj in d)
             {
                 writer.Line($"{dj} -= mu;");
             }
 
-            writer.Line($"double variance = ({string.Join(" + ", d.Select(dj => $"{dj} * {dj}"))}) / {n};");
+            writer.Line($"double variance = ({VectorPasses.PairwiseSum(d.Select(dj => $"{dj} * {dj}").ToList())}) / {n};");
             writer.Line($"double invStd = 1 / {Names.Math}.Sqrt(variance + {Literals.Double(spec.Epsilon)});");
             for (int j = 0; j < n; j++)
             {

@@ -62,7 +62,7 @@ internal sealed record BatchNormPlan(int Outer, int Channels, int Inner, Channel
         ChannelStrategy strategy =
             inner == 1 && (long)channels * size >= 16 && !transposes ? ChannelStrategy.Blocks
             : total <= Limits.UnrolledElementsMax && (long)outer * inner <= Limits.UnrolledChannelMax ? ChannelStrategy.Unrolled
-            : (long)inner * size > Limits.ScalarGroupMaxBytes ? ChannelStrategy.Runs
+            : (long)inner * size > Limits.ScalarRunMaxBytes ? ChannelStrategy.Runs
             : ChannelStrategy.Strided;
         return new BatchNormPlan(outer, channels, inner, strategy);
     }

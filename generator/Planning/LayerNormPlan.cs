@@ -44,10 +44,10 @@ internal sealed record LayerNormPlan(int Groups, int GroupSize, GroupStrategy St
             }
         }
 
-        bool scalar = (long)groupSize * spec.Element.Size() <= Limits.ScalarGroupMaxBytes;
-        bool unroll = scalar && (long)groups * groupSize <= Limits.UnrolledElementsMax;
-        bool transposed = scalar && groupSize <= Limits.TransposeMaxColumns && groups >= 32 / spec.Element.Size();
         long groupBytes = (long)groupSize * spec.Element.Size();
+        bool transposed = groupBytes <= Limits.TransposeMaxGroupBytes && groupSize <= Limits.TransposeMaxColumns && groups >= 32 / spec.Element.Size();
+        bool scalar = transposed || groupBytes <= Limits.ScalarGroupMaxBytes;
+        bool unroll = scalar && (long)groups * groupSize <= Limits.UnrolledElementsMax;
         bool aligned = !scalar
             && groups >= Limits.AlignedGroupsMin
             && groupBytes % 64 == 0

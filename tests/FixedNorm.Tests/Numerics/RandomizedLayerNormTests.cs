@@ -119,6 +119,15 @@ public sealed class RandomizedLayerNormTests
             double epsilon = Epsilons[random.Next(Epsilons.Length)];
             string elementType = random.Next(2) == 0 ? "float" : "double";
             bool affine = random.Next(2) == 0;
+            if (index % 20 == 7)
+            {
+                // Groups narrower than a Vector128 (straight-line scalar code) are rare among random shapes: a few, set
+                // after this kernel's random draws so the other kernels stay as they were.
+                shape = [2 + (index % 5), 1 + (index % 3)];
+                axis = -1;
+                elementType = "float";
+            }
+
             (int groups, int groupSize) = Reference.Split(shape, axis);
             string attribute = string.Create(CultureInfo.InvariantCulture,
                 $"[LayerNorm({string.Join(", ", shape)}, Axis = {axis}, Epsilon = {epsilon:R})]");
