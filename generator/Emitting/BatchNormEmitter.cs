@@ -35,6 +35,7 @@ internal static class BatchNormEmitter
             ChannelStrategy.Runs when InOrderBatchNormEmitter.Applies(plan) =>
                 $"the {plan.Outer} x {plan.Channels} runs of {plan.Inner} values in memory order, per-channel values in stack buffers, {(spec.Training ? "a pass for the statistics and one to normalize" : "one pass")}.",
             ChannelStrategy.Runs => $"per channel, vector passes over its {plan.Outer} contiguous run(s) of {plan.Inner} values.",
+            ChannelStrategy.Periodic => PeriodicBatchNormEmitter.Describe(plan),
             ChannelStrategy.Blocks => $"vectors across contiguous channels, {plan.Outer} rows streamed in order, sums widened to double every {Limits.RowChunk} rows.",
             _ => "per channel, scalar loops with constant trip counts, statistics in double.",
         });
@@ -69,6 +70,9 @@ internal static class BatchNormEmitter
                 break;
             case ChannelStrategy.Strided:
                 ScalarBatchNormEmitter.EmitStrided(writer, spec, plan);
+                break;
+            case ChannelStrategy.Periodic:
+                PeriodicBatchNormEmitter.Emit(writer, spec, plan, features);
                 break;
             case ChannelStrategy.Runs:
                 VectorBatchNormEmitter.EmitRuns(writer, spec, plan, features);

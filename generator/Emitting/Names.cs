@@ -6,6 +6,7 @@ internal static class Names
     public const string Unsafe = "global::System.Runtime.CompilerServices.Unsafe";
     public const string MemoryMarshal = "global::System.Runtime.InteropServices.MemoryMarshal";
     public const string Math = "global::System.Math";
+    public const string MathF = "global::System.MathF";
     public const string Intrinsics = "global::System.Runtime.Intrinsics";
     public const string ThrowHelper = "global::FixedNorm.ThrowHelper";
     public const string Widen = "global::FixedNorm.Widen";

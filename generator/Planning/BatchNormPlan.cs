@@ -16,6 +16,9 @@ internal enum ChannelStrategy
 
     /// <summary>Short runs of a few channels: scalar loops with constant trip counts.</summary>
     Strided,
+
+    /// <summary>Float rows of fewer channels than a Vector128 holds: Vector256s in memory order, per-channel values in the lanes' repeating order.</summary>
+    Periodic,
 }
 
 /// <summary>
@@ -31,6 +34,9 @@ internal sealed record BatchNormPlan(int Outer, int Channels, int Inner, Channel
     public int RunStride => Channels * Inner;
 
     public int Offset(int o, int c, int i) => (((o * Channels) + c) * Inner) + i;
+
+    /// <summary>Small enough for straight-line code: every value of a channel in a local.</summary>
+    public bool FitsUnrolled => (long)Outer * Channels * Inner <= Limits.UnrolledElementsMax && (long)Outer * Inner <= Limits.UnrolledChannelMax;
 
     public static BatchNormPlan For(BatchNormSpec spec)
     {
@@ -59,11 +65,28 @@ internal sealed record BatchNormPlan(int Outer, int Channels, int Inner, Channel
         int transposedTrainingMax = spec.Element == ElementType.Float ? Limits.PatternTrainingMaxChannels : Limits.TransposedDoubleTrainingMaxChannels;
         bool transposes = inner == 1 && outer == 32 / size && channels <= Limits.TransposeMaxColumns
             && (!spec.Training || channels <= transposedTrainingMax);
+        bool fitsUnrolled = total <= Limits.UnrolledElementsMax && (long)outer * inner <= Limits.UnrolledChannelMax;
         ChannelStrategy strategy =
             inner == 1 && (long)channels * size >= 16 && !transposes ? ChannelStrategy.Blocks
-            : total <= Limits.UnrolledElementsMax && (long)outer * inner <= Limits.UnrolledChannelMax ? ChannelStrategy.Unrolled
+            : !transposes && PeriodicFits(spec.Element, outer, channels, inner) ? ChannelStrategy.Periodic
+            : fitsUnrolled ? ChannelStrategy.Unrolled
             : (long)inner * size > Limits.ScalarRunMaxBytes ? ChannelStrategy.Runs
             : ChannelStrategy.Strided;
         return new BatchNormPlan(outer, channels, inner, strategy);
     }
+
+    /// <summary>
+    /// Float, inner 1, fewer channels than a Vector128 holds (C &lt;= 3), and at least two periods of lcm(C, 8) elements:
+    /// measured against the scalar plans (2026-11-25), [256, 3] training 1413 -> 212 ns, [64, 3] inference 108 -> 23,
+    /// [16, 3] training 77 -> 39 (the naive loops: 2086, 179 and 130).
+    /// </summary>
+    private static bool PeriodicFits(ElementType element, int outer, int channels, int inner)
+    {
+        return element == ElementType.Float && inner == 1 && channels * element.Size() < 16 && (long)outer * channels >= 2 * Period(channels, 8);
+    }
+
+    /// <summary>Elements after which the channels of consecutive lanes repeat: lcm(C, lanes).</summary>
+    public static int Period(int channels, int lanes) => channels * lanes / Gcd(channels, lanes);
+
+    private static int Gcd(int a, int b) => b == 0 ? a : Gcd(b, a % b);
 }

@@ -24,6 +24,7 @@ public sealed class RandomizedBatchNormTests
     [InlineData("// Plan: per channel, vector passes")]
     [InlineData("// Plan: vectors across contiguous channels")]
     [InlineData("// Plan: per channel, scalar loops")]
+    [InlineData("// Plan: the values as Vector256s in memory order")]
     [InlineData("for (nuint chunk = 0;")]
     [InlineData("row by row, every block of a row in turn")]
     [InlineData("run by run in memory order")]
@@ -126,6 +127,15 @@ public sealed class RandomizedBatchNormTests
             bool unbiased = random.Next(2) == 0;
             bool affine = random.Next(2) == 0;
             string elementType = random.Next(2) == 0 ? "float" : "double";
+            if (index % 16 == 5)
+            {
+                // Many rows of 1 to 3 float channels (the periodic plan) are rare among random shapes: a few, set after this
+                // kernel's random draws so the other kernels stay as they were.
+                shape = [16 + (7 * index), 1 + (index % 3)];
+                channelAxis = 1;
+                elementType = "float";
+            }
+
             string name = $"Bn{index}";
             string common = string.Create(CultureInfo.InvariantCulture,
                 $"{string.Join(", ", shape)}, ChannelAxis = {channelAxis}, Epsilon = {epsilon:R}");

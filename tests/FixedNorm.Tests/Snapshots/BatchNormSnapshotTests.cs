@@ -52,6 +52,27 @@ public sealed class BatchNormSnapshotTests
         """));
 
     [Fact]
+    public void FewChannelsManyRows() => SourceSnapshots.Match(GeneratorHarness.Run("""
+        using System;
+        using FixedNorm;
+
+        namespace Demo;
+
+        public sealed partial class Block
+        {
+            // 100 rows of 3 features: Vector256s in memory order, each channel's values in the lanes' repeating order
+            // (every 24 elements); a loop of 6 steps, then one vector and 4 values.
+            [BatchNorm(100, 3)]
+            public static partial void Train(ReadOnlySpan<float> input, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias,
+                Span<float> runningMean, Span<float> runningVar, Span<float> output);
+
+            [BatchNorm(100, 3, Mode = BatchNormMode.Inference)]
+            public static partial void Infer(ReadOnlySpan<float> input, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias,
+                ReadOnlySpan<float> runningMean, ReadOnlySpan<float> runningVar, Span<float> output);
+        }
+        """));
+
+    [Fact]
     public void NclTrainingWithRunningStatistics() => SourceSnapshots.Match(GeneratorHarness.Run("""
         using System;
         using FixedNorm;

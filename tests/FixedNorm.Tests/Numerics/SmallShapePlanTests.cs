@@ -3,10 +3,12 @@ using FixedNorm.Tests.Infrastructure;
 namespace FixedNorm.Tests.Numerics;
 
 /// <summary>
-/// The transposed plans (a Vector256 of groups or batch rows at a time) against the float64 reference, over shapes
-/// that take them: full blocks, leftover groups, one column, float and double, affine or not, in place.
+/// The plans for small shapes against the float64 reference, over shapes that take them: the transposed plans (a
+/// Vector256 of groups or batch rows at a time: full blocks, leftover groups, one column, float and double, affine or
+/// not, in place), channels as lanes just past them, and the periodic plan (many rows of 1 to 3 float channels, with
+/// and without a loop, whole vectors and single elements after it).
 /// </summary>
-public sealed class TransposedPlanTests
+public sealed class SmallShapePlanTests
 {
     private static readonly (string Name, string Attribute, string Type, int[] Shape, bool Affine)[] LayerNorms =
     [
@@ -22,6 +24,7 @@ public sealed class TransposedPlanTests
     private const string ShuffledConstants = "the channels' constants as the lanes of one Vector256 each";
     private const string SummedRows = "the row vectors summed into per-channel lanes";
     private const string ChannelLanes = "vectors across contiguous channels";
+    private const string Periodic = "the values as Vector256s in memory order";
 
     // One Vector256 of rows; training past a few channels (float [8, 5], double [4, 7]) takes channels as lanes instead.
     private static readonly (string Name, string Attribute, string Type, int[] Shape, bool Affine, bool Training, string Plan)[] BatchNorms =
@@ -36,6 +39,13 @@ public sealed class TransposedPlanTests
         ("B4x3d", "[BatchNorm(4, 3)]", "double", [4, 3], true, true, Transposed),
         ("B4x7di", "[BatchNorm(4, 7, Mode = BatchNormMode.Inference)]", "double", [4, 7], true, false, Transposed),
         ("B8x8", "[BatchNorm(8, 8)]", "float", [8, 8], true, true, ChannelLanes),
+        ("B16x3", "[BatchNorm(16, 3)]", "float", [16, 3], true, true, Periodic),       // one loop step, nothing after it
+        ("B100x3", "[BatchNorm(100, 3, Momentum = 0.3)]", "float", [100, 3], true, true, Periodic),    // 6 steps, a vector and 4 values after
+        ("B37x2", "[BatchNorm(37, 2, RunningVariance = BatchNormRunningVariance.Population)]", "float", [37, 2], false, true, Periodic),      // 2 steps, a vector and 2 values after
+        ("B21x1", "[BatchNorm(21, 1)]", "float", [21, 1], true, true, Periodic),       // no loop: 2 vectors and 5 values
+        ("B100x3i", "[BatchNorm(100, 3, Mode = BatchNormMode.Inference)]", "float", [100, 3], true, false, Periodic),
+        ("B37x2i", "[BatchNorm(37, 2, Mode = BatchNormMode.Inference)]", "float", [37, 2], true, false, Periodic),
+        ("B21x1i", "[BatchNorm(21, 1, Mode = BatchNormMode.Inference)]", "float", [21, 1], true, false, Periodic),
     ];
 
     private static readonly Lazy<CompiledKernels> Kernels = new(() => CompiledKernels.Compile(
@@ -96,7 +106,7 @@ public sealed class TransposedPlanTests
     [MemberData(nameof(BatchNormIndices))]
     public void BatchNormMatchesTheReference(int index)
     {
-        (string name, _, string t, int[] shape, bool affine, bool training, _) = BatchNorms[index];
+        (string name, string attribute, string t, int[] shape, bool affine, bool training, _) = BatchNorms[index];
         var random = new Random(100 + index);
         BatchNormLayout layout = BatchNormLayout.Of(shape, 1);
         int total = shape[0] * shape[1];
@@ -105,13 +115,14 @@ public sealed class TransposedPlanTests
         double[] b = Arrays.ToDouble(Arrays.Of(t, Enumerable.Range(0, layout.Channels).Select(_ => random.NextDouble() - 0.5)));
         double[] runningMean = Arrays.ToDouble(Arrays.Of(t, Enumerable.Range(0, layout.Channels).Select(_ => random.NextDouble())));
         double[] runningVar = Arrays.ToDouble(Arrays.Of(t, Enumerable.Range(0, layout.Channels).Select(_ => 0.5 + random.NextDouble())));
-        Array rm = Arrays.Of(t, runningMean), rv = Arrays.Of(t, runningVar), output = Arrays.Zeros(t, total);
-        double momentum = index == 1 ? 0.3 : 0.1;
+        Array rm = Arrays.Of(t, runningMean), rv = Arrays.Of(t, runningVar);
         double[] expected = training
-            ? BatchNormReference.Training(x, layout, 1e-5, momentum, affine ? w : null, affine ? b : null, runningMean, runningVar, unbiased: index != 3).Output
+            ? BatchNormReference.Training(x, layout, 1e-5, Momentum(attribute), affine ? w : null, affine ? b : null, runningMean, runningVar, Unbiased(attribute)).Output
             : BatchNormReference.Inference(x, layout, 1e-5, w, b, runningMean, runningVar);
         Array[] parameters = affine ? [Arrays.Of(t, w), Arrays.Of(t, b)] : [];
-        Kernels.Value.Run(name, [Arrays.Of(t, x), .. parameters, rm, rv, output]);
+        Array input = Arrays.Of(t, x);
+        Array output = index % 2 == 1 ? input : Arrays.Zeros(t, total); // every other kernel in place
+        Kernels.Value.Run(name, [input, .. parameters, rm, rv, output]);
 
         double tolerance = t == "float" ? 2e-6 : 1e-12;
         Assert.InRange(Reference.MaxAbsDifference(expected, Arrays.ToDouble(output)), 0, tolerance);
@@ -146,9 +157,21 @@ public sealed class TransposedPlanTests
     [InlineData(9, "offset")]
     [InlineData(9, "outlier")]
     [InlineData(9, "constant")]
+    [InlineData(10, "offset")]
+    [InlineData(10, "outlier")]
+    [InlineData(10, "constant")]
+    [InlineData(11, "offset")]
+    [InlineData(11, "outlier")]
+    [InlineData(11, "constant")]
+    [InlineData(12, "offset")]
+    [InlineData(12, "outlier")]
+    [InlineData(12, "constant")]
+    [InlineData(13, "offset")]
+    [InlineData(13, "outlier")]
+    [InlineData(13, "constant")]
     public void BatchNormTrainingStatisticsHoldOnHardData(int index, string data)
     {
-        (string name, _, string t, int[] shape, bool affine, bool training, string plan) = BatchNorms[index];
+        (string name, string attribute, string t, int[] shape, bool affine, bool training, string plan) = BatchNorms[index];
         Assert.True(training);
         var random = new Random(200 + index);
         BatchNormLayout layout = BatchNormLayout.Of(shape, 1);
@@ -163,8 +186,7 @@ public sealed class TransposedPlanTests
         double[] b = Arrays.ToDouble(Arrays.Of(t, Enumerable.Range(0, channels).Select(_ => random.NextDouble() - 0.5)));
         double[] runningMean = new double[channels], runningVar = Enumerable.Repeat(1.0, channels).ToArray();
         Array rm = Arrays.Of(t, runningMean), rv = Arrays.Of(t, runningVar), output = Arrays.Zeros(t, rows * channels);
-        double momentum = index == 1 ? 0.3 : 0.1;
-        var expected = BatchNormReference.Training(x, layout, 1e-5, momentum, affine ? w : null, affine ? b : null, runningMean, runningVar, unbiased: index != 3);
+        var expected = BatchNormReference.Training(x, layout, 1e-5, Momentum(attribute), affine ? w : null, affine ? b : null, runningMean, runningVar, Unbiased(attribute));
 
         Array[] parameters = affine ? [Arrays.Of(t, w), Arrays.Of(t, b)] : [];
         Kernels.Value.Run(name, [Arrays.Of(t, x), .. parameters, rm, rv, output]);
@@ -192,4 +214,8 @@ public sealed class TransposedPlanTests
             }
         }
     }
+
+    private static double Momentum(string attribute) => attribute.Contains("Momentum = 0.3", StringComparison.Ordinal) ? 0.3 : 0.1;
+
+    private static bool Unbiased(string attribute) => !attribute.Contains("BatchNormRunningVariance.Population", StringComparison.Ordinal);
 }
