@@ -46,6 +46,7 @@ public sealed class SmallShapePlanTests
         ("B100x3i", "[BatchNorm(100, 3, Mode = BatchNormMode.Inference)]", "float", [100, 3], true, false, Periodic),
         ("B37x2i", "[BatchNorm(37, 2, Mode = BatchNormMode.Inference)]", "float", [37, 2], true, false, Periodic),
         ("B21x1i", "[BatchNorm(21, 1, Mode = BatchNormMode.Inference)]", "float", [21, 1], true, false, Periodic),
+        ("B10x3", "[BatchNorm(10, 3)]", "float", [10, 3], true, true, Periodic),       // one period and a quarter: 3 vectors, 6 values
     ];
 
     private static readonly Lazy<CompiledKernels> Kernels = new(() => CompiledKernels.Compile(
@@ -169,6 +170,9 @@ public sealed class SmallShapePlanTests
     [InlineData(13, "offset")]
     [InlineData(13, "outlier")]
     [InlineData(13, "constant")]
+    [InlineData(17, "offset")]
+    [InlineData(17, "outlier")]
+    [InlineData(17, "constant")]
     public void BatchNormTrainingStatisticsHoldOnHardData(int index, string data)
     {
         (string name, string attribute, string t, int[] shape, bool affine, bool training, string plan) = BatchNorms[index];
