@@ -89,7 +89,9 @@ internal static class PeriodicBatchNormEmitter
             (d, accumulator, a) =>
             {
                 writer.Line($"var d{a} = {d};");
-                writer.Line($"{accumulator} = {V}.FusedMultiplyAdd(d{a}, d{a}, {accumulator});");
+                writer.Line(features.VectorFusedMultiplyAdd
+                    ? $"{accumulator} = {V}.FusedMultiplyAdd(d{a}, d{a}, {accumulator});"
+                    : $"{accumulator} += d{a} * d{a};");
             },
             d => $"{d} * {d}");
 

@@ -130,6 +130,14 @@ public sealed class PackageTests(PackageFixture package) : IClassFixture<Package
         AssertClose(notebook.Output, Values("notebook.output"), FloatTolerance, "notebook.output");
         AssertClose(notebookMean, Values("notebook.runningMean.after"), FloatTolerance, "notebook.runningMean.after");
         AssertClose(notebookVar, Values("notebook.runningVar.after"), FloatTolerance, "notebook.runningVar.after");
+
+        // [BatchNorm(100, 3)] training step, affine: the periodic plan (on net8.0, without Vector256.FusedMultiplyAdd).
+        double[] rowsMean = Values("rows.runningMean.before");
+        double[] rowsVar = Values("rows.runningVar.before");
+        var rows = References.BatchNormTraining(Values("rows.input"), 3, 1, 1e-5, 0.1, Values("rows.weight"), Values("rows.bias"), rowsMean, rowsVar);
+        AssertClose(rows.Output, Values("rows.output"), FloatTolerance, "rows.output");
+        AssertClose(rowsMean, Values("rows.runningMean.after"), FloatTolerance, "rows.runningMean.after");
+        AssertClose(rowsVar, Values("rows.runningVar.after"), FloatTolerance, "rows.runningVar.after");
     }
 
     /// <summary>A few float32 roundings, relative to the value's magnitude (at least 1).</summary>

@@ -32,4 +32,9 @@ public sealed partial class Block
     [BatchNorm(8, 3)]
     public partial void TrainSmall(ReadOnlySpan<float> input, Span<float> output,
         Span<float> runningMean, Span<float> runningVar);
+
+    /// <summary>(N, C) = (100, 3): Vector256s in memory order, the channels' values in the lanes' repeating order.</summary>
+    [BatchNorm(100, 3)]
+    public partial void TrainRows(ReadOnlySpan<float> input, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias,
+        Span<float> runningMean, Span<float> runningVar, Span<float> output);
 }

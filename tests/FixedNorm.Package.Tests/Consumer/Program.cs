@@ -78,6 +78,22 @@ Print("notebook.output", notebookOutput);
 Print("notebook.runningMean.after", notebookRunningMean);
 Print("notebook.runningVar.after", notebookRunningVar);
 
+float[] rows = Data(300, seed: 10, scale: 2, offset: 3);
+float[] rowsWeight = [0.5f, 1, 2];
+float[] rowsBias = [0, 0.5f, -1];
+float[] rowsRunningMean = [0, 1, -1];
+float[] rowsRunningVar = [1, 0.5f, 2];
+var rowsOutput = new float[300];
+Print("rows.input", rows);
+Print("rows.weight", rowsWeight);
+Print("rows.bias", rowsBias);
+Print("rows.runningMean.before", rowsRunningMean);
+Print("rows.runningVar.before", rowsRunningVar);
+block.TrainRows(rows, rowsWeight, rowsBias, rowsRunningMean, rowsRunningVar, rowsOutput);
+Print("rows.output", rowsOutput);
+Print("rows.runningMean.after", rowsRunningMean);
+Print("rows.runningVar.after", rowsRunningVar);
+
 // The runtime checks the generated code calls are in the package's library too.
 try
 {
