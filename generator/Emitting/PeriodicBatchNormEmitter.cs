@@ -26,7 +26,9 @@ internal static class PeriodicBatchNormEmitter
         writer.Line();
         using (writer.Block($"if ({V}.IsHardwareAccelerated)"))
         {
-            writer.Line($"// Element e is of channel e % {plan.Channels}; vector q of a period of {layout.Vectors} holds elements {Lanes}q to {Lanes}q + 7.");
+            writer.Line(plan.Channels == 1
+                ? $"// One channel: vector q holds elements {Lanes}q to {Lanes}q + 7."
+                : $"// Element e is of channel e % {plan.Channels}; vector q of a period of {layout.Vectors} holds elements {Lanes}q to {Lanes}q + 7.");
             writer.Line("ref float x = ref inputRef;");
             writer.Line("ref float y = ref outputRef;");
             if (spec.Training)
@@ -128,10 +130,10 @@ internal static class PeriodicBatchNormEmitter
         int halves = BatchNormPlan.Period(layout.Channels, 4) / 4;
         for (int h = 0; h < halves; h++)
         {
-            writer.Line($"var {perLane}Lanes{h} = {V}.Create({string.Join(", ", Enumerable.Range(4 * h, 4).Select(e => $"{perLane}{e % layout.Channels}"))});");
+            writer.Line($"var {perLane}Lanes{h} = {LaneValues(perLane, 4 * h, 4, layout.Channels)};");
         }
 
-        int accumulators = 2 * layout.StepVectors;
+        int accumulators = Math.Max(halves, 2 * (layout.LoopEnd > 0 ? layout.StepVectors : layout.RestVectors));
         writer.Line($"{V}<double> {string.Join(", ", Enumerable.Range(0, accumulators).Select(a => $"{total}Acc{a} = default"))};");
         void Body(string offset, int vectors)
         {
@@ -177,8 +179,7 @@ internal static class PeriodicBatchNormEmitter
     {
         writer.Line();
         writer.Line("// Store pass: each channel's constants in the lanes' channel order, vector q of a period taking order q.");
-        string Pattern(string name, int q) =>
-            $"{V}.Create({string.Join(", ", Enumerable.Range(Lanes * q, Lanes).Select(e => $"{name}{e % layout.Channels}"))})";
+        string Pattern(string name, int q) => LaneValues(name, Lanes * q, Lanes, layout.Channels);
         var names = new List<string> { center, "scale" };
         names.AddRange(low is null ? [] : [low]);
         names.AddRange(hasBias ? ["bias"] : []);
@@ -233,12 +234,17 @@ internal static class PeriodicBatchNormEmitter
 
         if (layout.RestVectors > 0)
         {
-            using (writer.Block($"// The {layout.RestVectors} whole vector(s) after the loop"))
+            using (writer.Block($"// {(layout.LoopEnd > 0 ? $"The {layout.RestVectors} whole vector(s) after the loop" : $"{layout.RestVectors} whole vector(s), too few for a loop step")}"))
             {
                 body(Literals.Int((int)layout.LoopEnd), layout.RestVectors);
             }
         }
     }
+
+    /// <summary>"Vector256.Create(name{e % C}, ...)" for elements first to first + count - 1; "Vector256.Create(name0)" for one channel.</summary>
+    private static string LaneValues(string name, int first, int count, int channels) => channels == 1
+        ? $"{V}.Create({name}0)"
+        : $"{V}.Create({string.Join(", ", Enumerable.Range(first, count).Select(e => $"{name}{e % channels}"))})";
 
     private static string Offset(string start, int add) =>
         add == 0 ? start : int.TryParse(start, out int constant) ? Literals.Int(constant + add) : $"{start} + {add}";

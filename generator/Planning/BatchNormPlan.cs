@@ -36,7 +36,7 @@ internal sealed record BatchNormPlan(int Outer, int Channels, int Inner, Channel
     public int Offset(int o, int c, int i) => (((o * Channels) + c) * Inner) + i;
 
     /// <summary>Small enough for straight-line code: every value of a channel in a local.</summary>
-    public bool FitsUnrolled => (long)Outer * Channels * Inner <= Limits.UnrolledElementsMax && (long)Outer * Inner <= Limits.UnrolledChannelMax;
+    public bool FitsUnrolled => Unrolls(Outer, Channels, Inner);
 
     public static BatchNormPlan For(BatchNormSpec spec)
     {
@@ -56,20 +56,18 @@ internal sealed record BatchNormPlan(int Outer, int Channels, int Inner, Channel
 
         int channels = spec.Shape[spec.ChannelAxis];
         int size = spec.Element.Size();
-        long total = (long)outer * channels * inner;
         // Channels as vector lanes beat straight-line code at every size measured (e.g. [32, 4] training 64 ns against
-        // 541, [8, 16] inference 11 against 94), except where 8 rows fill a Vector256 (4 for double) and the rows are
-        // transposed: inference, and training with few channels (float [8, 4] 19 ns against 25, double [4, 3] 17.5
-        // against 19.7); with more, training takes one square root per channel there (float [8, 8] 83 ns against 29,
-        // double [4, 4] 22.7 against 14.2).
-        int transposedTrainingMax = spec.Element == ElementType.Float ? Limits.PatternTrainingMaxChannels : Limits.TransposedDoubleTrainingMaxChannels;
-        bool transposes = inner == 1 && outer == 32 / size && channels <= Limits.TransposeMaxColumns
-            && (!spec.Training || channels <= transposedTrainingMax);
-        bool fitsUnrolled = total <= Limits.UnrolledElementsMax && (long)outer * inner <= Limits.UnrolledChannelMax;
+        // 541, [8, 16] inference 11 against 94), except where 8 rows fill a Vector256 (4 for double), taken as one
+        // vector a row (the float patterns) or transposed (double): inference, and training with few channels (float
+        // [8, 4] 19 ns against 25, double [4, 3] 17.5 against 19.7); with more, training takes one square root per
+        // channel there (float [8, 8] 83 ns against 29, double [4, 4] 22.7 against 14.2).
+        int oneVectorTrainingMax = spec.Element == ElementType.Float ? Limits.PatternTrainingMaxChannels : Limits.TransposedDoubleTrainingMaxChannels;
+        bool oneVectorOfRows = inner == 1 && outer == 32 / size && channels <= Limits.TransposeMaxColumns
+            && (!spec.Training || channels <= oneVectorTrainingMax);
         ChannelStrategy strategy =
-            inner == 1 && (long)channels * size >= 16 && !transposes ? ChannelStrategy.Blocks
-            : !transposes && PeriodicFits(spec.Element, outer, channels, inner) ? ChannelStrategy.Periodic
-            : fitsUnrolled ? ChannelStrategy.Unrolled
+            inner == 1 && (long)channels * size >= 16 && !oneVectorOfRows ? ChannelStrategy.Blocks
+            : !oneVectorOfRows && PeriodicFits(spec.Element, outer, channels, inner) ? ChannelStrategy.Periodic
+            : Unrolls(outer, channels, inner) ? ChannelStrategy.Unrolled
             : (long)inner * size > Limits.ScalarRunMaxBytes ? ChannelStrategy.Runs
             : ChannelStrategy.Strided;
         return new BatchNormPlan(outer, channels, inner, strategy);
@@ -84,6 +82,10 @@ internal sealed record BatchNormPlan(int Outer, int Channels, int Inner, Channel
     {
         return element == ElementType.Float && inner == 1 && channels * element.Size() < 16 && (long)outer * channels >= Period(channels, 8);
     }
+
+    /// <summary>Small enough for straight-line code: every value of a channel in a local.</summary>
+    private static bool Unrolls(int outer, int channels, int inner) =>
+        (long)outer * channels * inner <= Limits.UnrolledElementsMax && (long)outer * inner <= Limits.UnrolledChannelMax;
 
     /// <summary>Elements after which the channels of consecutive lanes repeat: lcm(C, lanes).</summary>
     public static int Period(int channels, int lanes) => channels * lanes / Gcd(channels, lanes);

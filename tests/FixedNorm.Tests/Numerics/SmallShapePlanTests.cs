@@ -62,7 +62,7 @@ public sealed class SmallShapePlanTests
     public static TheoryData<int> BatchNormIndices() => new(Enumerable.Range(0, BatchNorms.Length));
 
     [Fact]
-    public void TheseShapesTakeTheTransposedPlans()
+    public void EachShapeTakesItsPlan()
     {
         Assert.Equal(LayerNorms.Length, Kernels.Value.GeneratedSources.Count(s => s.Contains("// Plan: 8 groups at a time", StringComparison.Ordinal) || s.Contains("// Plan: 4 groups at a time", StringComparison.Ordinal)));
         foreach ((string name, _, _, _, _, _, string plan) in BatchNorms)
@@ -222,4 +222,38 @@ public sealed class SmallShapePlanTests
     private static double Momentum(string attribute) => attribute.Contains("Momentum = 0.3", StringComparison.Ordinal) ? 0.3 : 0.1;
 
     private static bool Unbiased(string attribute) => !attribute.Contains("BatchNormRunningVariance.Population", StringComparison.Ordinal);
+
+    private static readonly Lazy<CompiledKernels> WeightOrBias = new(() => CompiledKernels.Compile(
+        new[] { ("Weight", "weight"), ("Bias", "bias") }.SelectMany(k => new[]
+        {
+            new KernelDeclaration($"Periodic{k.Item1}Train", "[BatchNorm(37, 3)]", "float", ["input", k.Item2, "runningMean", "runningVar", "output"]),
+            new KernelDeclaration($"Periodic{k.Item1}Infer", "[BatchNorm(37, 3, Mode = BatchNormMode.Inference)]", "float",
+                ["input", k.Item2, "runningMean", "runningVar", "output"], ["runningMean", "runningVar"]),
+        })));
+
+    /// <summary>The periodic plan with a weight and no bias, and with a bias and no weight (the theories above pass both or neither).</summary>
+    [Theory]
+    [InlineData("Weight", true)]
+    [InlineData("Weight", false)]
+    [InlineData("Bias", true)]
+    [InlineData("Bias", false)]
+    public void PeriodicTakesWeightOrBiasAlone(string which, bool training)
+    {
+        var random = new Random(which.Length + (training ? 1 : 0));
+        BatchNormLayout layout = BatchNormLayout.Of([37, 3], 1);
+        double[] x = Arrays.ToDouble(Arrays.Of("float", Enumerable.Range(0, 111).Select(_ => (random.NextDouble() * 4) - 1)));
+        double[] affine = Arrays.ToDouble(Arrays.Of("float", Enumerable.Range(0, 3).Select(_ => 0.5 + random.NextDouble())));
+        double[] runningMean = [0.25, -0.5, 1], runningVar = [1, 0.5, 2];
+        double[]? w = which == "Weight" ? affine : null, b = which == "Bias" ? affine : null;
+        double[] expected = training
+            ? BatchNormReference.Training(x, layout, 1e-5, 0.1, w, b, runningMean, runningVar, unbiased: true).Output
+            : BatchNormReference.Inference(x, layout, 1e-5, w, b, runningMean, runningVar);
+        Array rm = Arrays.Of("float", [0.25, -0.5, 1]), rv = Arrays.Of("float", [1, 0.5, 2]), output = Arrays.Zeros("float", 111);
+        Assert.Contains(WeightOrBias.Value.GeneratedSources, source => source.Contains(Periodic, StringComparison.Ordinal));
+        WeightOrBias.Value.Run($"Periodic{which}{(training ? "Train" : "Infer")}", [Arrays.Of("float", x), Arrays.Of("float", affine), rm, rv, output]);
+
+        Assert.InRange(Reference.MaxAbsDifference(expected, Arrays.ToDouble(output)), 0, 2e-6);
+        Assert.InRange(Reference.MaxAbsDifference(runningMean, Arrays.ToDouble(rm)), 0, 2e-6);
+        Assert.InRange(Reference.MaxAbsDifference(runningVar, Arrays.ToDouble(rv)), 0, 2e-6);
+    }
 }
