@@ -6,7 +6,7 @@ namespace FixedNorm.Benchmarks;
 
 /// <summary>
 /// <c>--small-shapes</c>: the generated kernel against the naive peer on small shapes beyond the suite's, one
-/// Stopwatch loop each (no BenchmarkDotNet: 44 kernels and their peers in about 20 s). Each pair is checked to agree first, then
+/// Stopwatch loop each (no BenchmarkDotNet: 50 kernels and their peers in about 25 s). Each pair is checked to agree first, then
 /// both are called for 100 ms to reach tier 1, then timed in 11 rounds, interleaved; the medians are printed and
 /// written to BenchmarkDotNet.Artifacts/results/small-shapes.md. A check on the plans the generator picks for shapes
 /// no issue names: a plan that loses to plain loops shows up here.
@@ -71,6 +71,12 @@ public static class SmallShapes
         BatchNormTraining("BatchNorm training [2, 64]", 2, 64, SmallShapeKernels.BatchNormTraining2x64),
         BatchNormInference("BatchNorm inference [128, 8]", 128, 8, SmallShapeKernels.BatchNormInference128x8),
         BatchNormTraining("BatchNorm training [128, 8]", 128, 8, SmallShapeKernels.BatchNormTraining128x8),
+        BatchNormInference("BatchNorm inference [16, 3, 7]", 16, 3, 7, SmallShapeKernels.BatchNormInference16x3x7),
+        BatchNormTraining("BatchNorm training [16, 3, 7]", 16, 3, 7, SmallShapeKernels.BatchNormTraining16x3x7),
+        BatchNormInference("BatchNorm inference [128, 2, 2]", 128, 2, 2, SmallShapeKernels.BatchNormInference128x2x2),
+        BatchNormTraining("BatchNorm training [128, 2, 2]", 128, 2, 2, SmallShapeKernels.BatchNormTraining128x2x2),
+        BatchNormInference("BatchNorm inference [32, 16, 10]", 32, 16, 10, SmallShapeKernels.BatchNormInference32x16x10),
+        BatchNormTraining("BatchNorm training [32, 16, 10]", 32, 16, 10, SmallShapeKernels.BatchNormTraining32x16x10),
         ];
 
         foreach (Case c in cases)
@@ -155,28 +161,34 @@ public static class SmallShapes
             () => { NaivePeers.LayerNorm(x, w, b, yNaive, rows, features, 1e-5f); return yNaive; });
     }
 
-    private static Case BatchNormInference(string label, int rows, int channels, InferenceKernel kernel)
+    private static Case BatchNormInference(string label, int rows, int channels, InferenceKernel kernel) =>
+        BatchNormInference(label, rows, channels, 1, kernel);
+
+    private static Case BatchNormTraining(string label, int rows, int channels, TrainingKernel kernel) =>
+        BatchNormTraining(label, rows, channels, 1, kernel);
+
+    private static Case BatchNormInference(string label, int rows, int channels, int inner, InferenceKernel kernel)
     {
-        float[] x = Values(rows * channels, 1), w = Values(channels, 2), b = Values(channels, 3), mean = Values(channels, 4);
+        float[] x = Values(rows * channels * inner, 1), w = Values(channels, 2), b = Values(channels, 3), mean = Values(channels, 4);
         float[] variance = [.. Values(channels, 5).Select(v => v + 2)];
         float[] y = new float[x.Length], yNaive = new float[x.Length];
         return new Case(label, x.Length,
             () => kernel(x, w, b, mean, variance, y),
-            () => NaivePeers.BatchNormInference(x, w, b, mean, variance, yNaive, rows, channels, 1, 1e-5f),
+            () => NaivePeers.BatchNormInference(x, w, b, mean, variance, yNaive, rows, channels, inner, 1e-5f),
             () => { kernel(x, w, b, mean, variance, y); return y; },
-            () => { NaivePeers.BatchNormInference(x, w, b, mean, variance, yNaive, rows, channels, 1, 1e-5f); return yNaive; });
+            () => { NaivePeers.BatchNormInference(x, w, b, mean, variance, yNaive, rows, channels, inner, 1e-5f); return yNaive; });
     }
 
-    private static Case BatchNormTraining(string label, int rows, int channels, TrainingKernel kernel)
+    private static Case BatchNormTraining(string label, int rows, int channels, int inner, TrainingKernel kernel)
     {
-        float[] x = Values(rows * channels, 1), w = Values(channels, 2), b = Values(channels, 3);
+        float[] x = Values(rows * channels * inner, 1), w = Values(channels, 2), b = Values(channels, 3);
         float[] mean = new float[channels], variance = new float[channels], meanNaive = new float[channels], varianceNaive = new float[channels];
         float[] y = new float[x.Length], yNaive = new float[x.Length];
         return new Case(label, x.Length,
             () => kernel(x, w, b, mean, variance, y),
-            () => NaivePeers.BatchNormTraining(x, w, b, meanNaive, varianceNaive, yNaive, rows, channels, 1, 1e-5f, 0.1f),
+            () => NaivePeers.BatchNormTraining(x, w, b, meanNaive, varianceNaive, yNaive, rows, channels, inner, 1e-5f, 0.1f),
             () => { kernel(x, w, b, mean, variance, y); return [.. y, .. mean, .. variance]; },
-            () => { NaivePeers.BatchNormTraining(x, w, b, meanNaive, varianceNaive, yNaive, rows, channels, 1, 1e-5f, 0.1f); return [.. yNaive, .. meanNaive, .. varianceNaive]; });
+            () => { NaivePeers.BatchNormTraining(x, w, b, meanNaive, varianceNaive, yNaive, rows, channels, inner, 1e-5f, 0.1f); return [.. yNaive, .. meanNaive, .. varianceNaive]; });
     }
 }
 
@@ -343,5 +355,29 @@ public static partial class SmallShapeKernels
 
     [BatchNorm(128, 8, RunningVariance = BatchNormRunningVariance.Population)]
     public static partial void BatchNormTraining128x8(ReadOnlySpan<float> input, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias,
+        Span<float> runningMean, Span<float> runningVar, Span<float> output);
+
+    [BatchNorm(16, 3, 7, Mode = BatchNormMode.Inference)]
+    public static partial void BatchNormInference16x3x7(ReadOnlySpan<float> input, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias,
+        ReadOnlySpan<float> runningMean, ReadOnlySpan<float> runningVar, Span<float> output);
+
+    [BatchNorm(16, 3, 7, RunningVariance = BatchNormRunningVariance.Population)]
+    public static partial void BatchNormTraining16x3x7(ReadOnlySpan<float> input, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias,
+        Span<float> runningMean, Span<float> runningVar, Span<float> output);
+
+    [BatchNorm(128, 2, 2, Mode = BatchNormMode.Inference)]
+    public static partial void BatchNormInference128x2x2(ReadOnlySpan<float> input, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias,
+        ReadOnlySpan<float> runningMean, ReadOnlySpan<float> runningVar, Span<float> output);
+
+    [BatchNorm(128, 2, 2, RunningVariance = BatchNormRunningVariance.Population)]
+    public static partial void BatchNormTraining128x2x2(ReadOnlySpan<float> input, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias,
+        Span<float> runningMean, Span<float> runningVar, Span<float> output);
+
+    [BatchNorm(32, 16, 10, Mode = BatchNormMode.Inference)]
+    public static partial void BatchNormInference32x16x10(ReadOnlySpan<float> input, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias,
+        ReadOnlySpan<float> runningMean, ReadOnlySpan<float> runningVar, Span<float> output);
+
+    [BatchNorm(32, 16, 10, RunningVariance = BatchNormRunningVariance.Population)]
+    public static partial void BatchNormTraining32x16x10(ReadOnlySpan<float> input, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias,
         Span<float> runningMean, Span<float> runningVar, Span<float> output);
 }

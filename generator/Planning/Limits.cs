@@ -17,9 +17,6 @@ internal static class Limits
     /// </summary>
     public const int ScalarGroupMaxBytes = 15;
 
-    /// <summary>A BatchNorm run of one channel narrower than one 512-bit vector (15 floats, 7 doubles) is taken in scalar loops.</summary>
-    public const int ScalarRunMaxBytes = 63;
-
     /// <summary>Groups of at most this many bytes (and <see cref="TransposeMaxColumns"/> elements) can be transposed.</summary>
     public const int TransposeMaxGroupBytes = 63;
 

@@ -43,5 +43,8 @@ public static partial class BatchNormKernels
         Span<float> runningMean, Span<float> runningVar, Span<float> mean, Span<float> rstd);
 
     [BatchNorm(40, 2, 3)]
+    public static partial void TrainShortRuns(ReadOnlySpan<double> input, Span<double> output);
+
+    [BatchNorm(40, 1)]
     public static partial void TrainStrided(ReadOnlySpan<double> input, Span<double> output);
 }

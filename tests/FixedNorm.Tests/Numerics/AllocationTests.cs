@@ -39,8 +39,10 @@ public sealed class AllocationTests
         var batchRstd = new float[64];
         var lastInput = new float[16 * 8 * 8 * 64];
         var lastOutput = new float[16 * 8 * 8 * 64];
-        var stridedInput = new double[240];
-        var stridedOutput = new double[240];
+        var shortRunsInput = new double[240];
+        var shortRunsOutput = new double[240];
+        var singleInput = new double[40];
+        var singleOutput = new double[40];
         Array.Fill(runningVar, 1f);
         for (int i = 0; i < nclInput.Length; i++)
         {
@@ -53,7 +55,8 @@ public sealed class AllocationTests
             BatchNormKernels.TrainNcl(nclInput, channelWeight, channelWeight, runningMean, runningVar, nclOutput);
             BatchNormKernels.InferNcl(nclInput, channelWeight, channelWeight, runningMean, runningVar, nclOutput);
             BatchNormKernels.TrainChannelsLast(lastInput, lastOutput, runningMean, runningVar, batchMean, batchRstd);
-            BatchNormKernels.TrainStrided(stridedInput, stridedOutput);
+            BatchNormKernels.TrainShortRuns(shortRunsInput, shortRunsOutput);
+            BatchNormKernels.TrainStrided(singleInput, singleOutput);
             TestKernels.Notebook(input8x3, output8x3);
             TestKernels.Affine768(input768, weight768, weight768, output768);
             TestKernels.Aligned768(inputAligned, weight768, weight768, outputAligned);

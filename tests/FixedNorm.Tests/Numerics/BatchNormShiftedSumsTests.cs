@@ -32,6 +32,9 @@ public sealed class BatchNormShiftedSumsTests
         ("Batch8x6", 8, 6, 1),   // more channels than double lanes: channels as vector lanes instead
         ("Blocks256", 16, 32, 256),  // 512 KB: two blocks of 16 channels, 4 rows a visit
         ("BlocksTails", 4, 96, 250),  // 384 KB: two blocks of 48 channels, vector and scalar tails, 1 row a visit
+        ("Runs7", 16, 3, 7),     // short runs in memory order: a Vector128 and 3 values each (7 values: scalar on Vector256)
+        ("Runs2", 128, 2, 2),    // runs of 2: scalar within each run
+        ("Runs10", 32, 16, 10),  // 16 channels of 32 runs of 10
     ];
 
     private static readonly Lazy<CompiledKernels> Kernels = new(() => CompiledKernels.Compile(Shapes.Select(s =>

@@ -142,8 +142,24 @@ public sealed class BatchNormSnapshotTests
 
         public sealed partial class Block
         {
-            [BatchNorm(40, 2, 3, Epsilon = 1e-3)]
+            // One double channel, one value a row: the scalar loops (too long for straight-line code).
+            [BatchNorm(40, 1, Epsilon = 1e-3)]
             public static partial void Strided(ReadOnlySpan<double> input, Span<double> output, Span<double> mean, Span<double> rstd);
+        }
+        """));
+
+    [Fact]
+    public void ShortRunsDoubleTraining() => SourceSnapshots.Match(GeneratorHarness.Run("""
+        using System;
+        using FixedNorm;
+
+        namespace Demo;
+
+        public sealed partial class Block
+        {
+            // Runs of 3 values: in memory order with the per-channel values in stack buffers, as long runs are.
+            [BatchNorm(40, 2, 3, Epsilon = 1e-3)]
+            public static partial void ShortRuns(ReadOnlySpan<double> input, Span<double> output, Span<double> mean, Span<double> rstd);
         }
         """));
 }
