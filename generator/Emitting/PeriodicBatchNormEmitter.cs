@@ -79,7 +79,7 @@ internal static class PeriodicBatchNormEmitter
         writer.Line($"double {string.Join(", ", Enumerable.Range(0, channels).Select(c => $"shift{c} = {LayerNormEmitter.AsDouble(spec.Element, LayerNormEmitter.At("x", Literals.Int(c)))}"))};");
         writer.Line();
         writer.Line("// Pass 1: the deviations from the shifts, widened to double and summed per lane; then per channel.");
-        EmitSumPass(writer, layout, "shift", "sums", (value, shift) => $"{value} - {shift}", (d, accumulator, _) => writer.Line($"{accumulator} += {d};"), d => d);
+        EmitSumPass(writer, layout, "shift", "sums", (value, shift) => $"{value} - {shift}", (d, accumulator, _) => writer.Line($"{accumulator} += {d};"), squared: false);
         for (int c = 0; c < channels; c++)
         {
             writer.Line($"double mu{c} = sums{c} / {layout.Count}, mean{c} = shift{c} + mu{c};");
@@ -95,7 +95,7 @@ internal static class PeriodicBatchNormEmitter
                     ? $"{accumulator} = {V}.FusedMultiplyAdd(d{a}, d{a}, {accumulator});"
                     : $"{accumulator} += d{a} * d{a};");
             },
-            d => $"{d} * {d}");
+            squared: true);
 
         writer.Line();
         writer.Line("// Per channel: the statistics (stored where asked for), and the constants of the store pass in float; x - mean");
@@ -121,10 +121,11 @@ internal static class PeriodicBatchNormEmitter
     /// One pass summing <c>term(value, laneValue)</c> of every element into a double per channel, <c>{total}{c}</c>:
     /// each vector widened into two halves of 4 doubles with one accumulator per half of a loop step, the halves with
     /// the same lane order added, their lanes added by channel, and the elements after the last whole vector in scalar
-    /// code. <paramref name="perLane"/> names the per-channel doubles the term takes (shift or mean).
+    /// code. <paramref name="perLane"/> names the per-channel doubles the term takes (shift or mean);
+    /// <paramref name="squared"/> sums the squares of the deviations instead of the deviations.
     /// </summary>
     private static void EmitSumPass(SourceWriter writer, Layout layout, string perLane, string total,
-        Func<string, string, string> term, Action<string, string, int> accumulate, Func<string, string> scalarTerm)
+        Func<string, string, string> term, Action<string, string, int> accumulate, bool squared)
     {
         // Half a of a step (4 lanes) holds elements 4a to 4a + 3; the halves' channel orders repeat every lcm(C, 4) / 4.
         int halves = BatchNormPlan.Period(layout.Channels, 4) / 4;
@@ -159,12 +160,21 @@ internal static class PeriodicBatchNormEmitter
             writer.Line($"var {total}Lanes{h} = {byOrder[h]};");
         }
 
+        string Deviation(long e) => $"{Names.Widen}.ToDouble({LayerNormEmitter.At("x", Literals.Int((int)e))}) - {perLane}{e % layout.Channels}";
+        if (squared)
+        {
+            foreach (long e in layout.ScalarElements)
+            {
+                writer.Line($"double tail{e} = {Deviation(e)};");
+            }
+        }
+
         for (int c = 0; c < layout.Channels; c++)
         {
             var terms = Enumerable.Range(0, 4 * halves).Where(e => e % layout.Channels == c)
                 .Select(e => $"{V}.GetElement({total}Lanes{e / 4}, {e % 4})")
                 .Concat(layout.ScalarElements.Where(e => e % layout.Channels == c)
-                    .Select(e => scalarTerm($"({Names.Widen}.ToDouble({LayerNormEmitter.At("x", Literals.Int((int)e))}) - {perLane}{c})")))
+                    .Select(e => squared ? $"tail{e} * tail{e}" : $"({Deviation(e)})"))
                 .ToList();
             writer.Line($"double {total}{c} = {VectorPasses.PairwiseSum(terms)};");
         }
