@@ -30,7 +30,7 @@ internal static class BatchNormEmitter
 
         writer.Line("// Plan: " + plan.Strategy switch
         {
-            ChannelStrategy.Unrolled when TransposedBatchNormEmitter.Applies(spec, plan) => TransposedBatchNormEmitter.Describe(spec, plan),
+            ChannelStrategy.OneVectorOfRows => TransposedBatchNormEmitter.Describe(spec, plan),
             ChannelStrategy.Unrolled => "straight-line code per channel, statistics in double.",
             ChannelStrategy.Runs when InOrderBatchNormEmitter.Applies(plan) =>
                 $"the {plan.Outer} x {plan.Channels} runs of {plan.Inner} values in memory order, per-channel values in stack buffers, {(spec.Training ? "a pass for the statistics and one to normalize" : "one pass")}.",
@@ -62,7 +62,7 @@ internal static class BatchNormEmitter
 
         switch (plan.Strategy)
         {
-            case ChannelStrategy.Unrolled when TransposedBatchNormEmitter.Applies(spec, plan):
+            case ChannelStrategy.OneVectorOfRows:
                 TransposedBatchNormEmitter.Emit(writer, spec, plan, features);
                 break;
             case ChannelStrategy.Unrolled:

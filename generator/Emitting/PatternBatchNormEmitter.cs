@@ -13,9 +13,6 @@ internal static class PatternBatchNormEmitter
 {
     private const string V = "global::System.Runtime.Intrinsics.Vector256";
 
-    /// <summary>Training: the channels' statistics fit the 4 lanes of one Vector256 of doubles.</summary>
-    public const int TrainingMaxChannels = Limits.PatternTrainingMaxChannels;
-
     /// <summary>
     /// Float inference: each per-channel constant is one vector, shuffled into the row vectors' order. The scale is
     /// computed in float, as PyTorch's inference kernel computes it: the whole kernel waits on that square root and

@@ -79,7 +79,7 @@ internal static class PeriodicBatchNormEmitter
         writer.Line($"double {string.Join(", ", Enumerable.Range(0, channels).Select(c => $"shift{c} = {LayerNormEmitter.AsDouble(spec.Element, LayerNormEmitter.At("x", Literals.Int(c)))}"))};");
         writer.Line();
         writer.Line("// Pass 1: the deviations from the shifts, widened to double and summed per lane; then per channel.");
-        EmitSumPass(writer, layout, "shift", "sums", (value, shift) => $"{value} - {shift}", (d, accumulator, _) => writer.Line($"{accumulator} += {d};"), squared: false);
+        EmitSumPass(writer, layout, features, "shift", "sums", squared: false);
         for (int c = 0; c < channels; c++)
         {
             writer.Line($"double mu{c} = sums{c} / {layout.Count}, mean{c} = shift{c} + mu{c};");
@@ -87,15 +87,7 @@ internal static class PeriodicBatchNormEmitter
 
         writer.Line();
         writer.Line("// Pass 2: the squares of the deviations from the means, per lane; then per channel.");
-        EmitSumPass(writer, layout, "mean", "squares", (value, mean) => $"{value} - {mean}",
-            (d, accumulator, a) =>
-            {
-                writer.Line($"var d{a} = {d};");
-                writer.Line(features.VectorFusedMultiplyAdd
-                    ? $"{accumulator} = {V}.FusedMultiplyAdd(d{a}, d{a}, {accumulator});"
-                    : $"{accumulator} += d{a} * d{a};");
-            },
-            squared: true);
+        EmitSumPass(writer, layout, features, "mean", "squares", squared: true);
 
         writer.Line();
         writer.Line("// Per channel: the statistics (stored where asked for), and the constants of the store pass in float; x - mean");
@@ -118,14 +110,14 @@ internal static class PeriodicBatchNormEmitter
     }
 
     /// <summary>
-    /// One pass summing <c>term(value, laneValue)</c> of every element into a double per channel, <c>{total}{c}</c>:
+    /// One pass summing each element's deviation from its channel's <paramref name="perLane"/> value (or its square) into a
+    /// double per channel, <c>{total}{c}</c>:
     /// each vector widened into two halves of 4 doubles with one accumulator per half of a loop step, the halves with
     /// the same lane order added, their lanes added by channel, and the elements after the last whole vector in scalar
     /// code. <paramref name="perLane"/> names the per-channel doubles the term takes (shift or mean);
     /// <paramref name="squared"/> sums the squares of the deviations instead of the deviations.
     /// </summary>
-    private static void EmitSumPass(SourceWriter writer, Layout layout, string perLane, string total,
-        Func<string, string, string> term, Action<string, string, int> accumulate, bool squared)
+    private static void EmitSumPass(SourceWriter writer, Layout layout, TargetFeatures features, string perLane, string total, bool squared)
     {
         // Half a of a step (4 lanes) holds elements 4a to 4a + 3; the halves' channel orders repeat every lcm(C, 4) / 4.
         int halves = BatchNormPlan.Period(layout.Channels, 4) / 4;
@@ -143,8 +135,19 @@ internal static class PeriodicBatchNormEmitter
                 writer.Line($"var v{q} = {VectorPasses.Load(V, "x", Offset(offset, Lanes * q))};");
                 for (int a = 2 * q; a < 2 * q + 2; a++)
                 {
-                    string half = $"{V}.{(a % 2 == 0 ? "WidenLower" : "WidenUpper")}(v{q})";
-                    accumulate(term(half, $"{perLane}Lanes{a % halves}"), $"{total}Acc{a}", a);
+                    string deviation = $"{V}.{(a % 2 == 0 ? "WidenLower" : "WidenUpper")}(v{q}) - {perLane}Lanes{a % halves}";
+                    string accumulator = $"{total}Acc{a}";
+                    if (!squared)
+                    {
+                        writer.Line($"{accumulator} += {deviation};");
+                    }
+                    else
+                    {
+                        writer.Line($"var d{a} = {deviation};");
+                        writer.Line(features.VectorFusedMultiplyAdd
+                            ? $"{accumulator} = {V}.FusedMultiplyAdd(d{a}, d{a}, {accumulator});"
+                            : $"{accumulator} += d{a} * d{a};");
+                    }
                 }
             }
         }

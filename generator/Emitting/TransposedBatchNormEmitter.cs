@@ -4,7 +4,8 @@ using FixedNorm.Generator.Planning;
 namespace FixedNorm.Generator.Emitting;
 
 /// <summary>
-/// A batch of exactly one Vector256's worth of rows with a few contiguous channels, such as the notebook's (8, 3):
+/// <see cref="ChannelStrategy.OneVectorOfRows"/>: a batch of exactly one Vector256's worth of rows with a few
+/// contiguous channels, such as the notebook's (8, 3):
 /// transposed in registers so each channel is one vector whose lanes are the batch, reduced across lanes,
 /// normalized, and transposed back. Float inference, and float training with up to 4 channels, take no transpose
 /// (<see cref="PatternBatchNormEmitter"/>). Machines without Vector256 take the unrolled scalar code.
@@ -13,15 +14,12 @@ internal static class TransposedBatchNormEmitter
 {
     private const string V = "global::System.Runtime.Intrinsics.Vector256";
 
-    public static bool Applies(BatchNormSpec spec, BatchNormPlan plan) =>
-        plan.Inner == 1 && plan.Outer == Transpose.Lanes(spec.Element) && plan.Channels <= Limits.TransposeMaxColumns;
-
     /// <summary>
     /// Float inference, and float training with at most 4 channels: no transpose, the per-channel constants shuffled
     /// into the row vectors' channel order (<see cref="PatternBatchNormEmitter"/>).
     /// </summary>
     public static bool ByPattern(BatchNormSpec spec, BatchNormPlan plan) =>
-        spec.Element == ElementType.Float && (!spec.Training || plan.Channels <= PatternBatchNormEmitter.TrainingMaxChannels);
+        spec.Element == ElementType.Float && (!spec.Training || plan.Channels <= Limits.PatternTrainingMaxChannels);
 
     /// <summary>The plan, for the comment at the top of the kernel.</summary>
     public static string Describe(BatchNormSpec spec, BatchNormPlan plan) => !ByPattern(spec, plan)

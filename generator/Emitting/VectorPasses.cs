@@ -408,7 +408,6 @@ internal sealed class VectorPasses(SourceWriter writer, ElementType element, Vec
                     string narrow = piece.Width.Class;
                     writer.Line($"var {d} = {Load(narrow, references[run], offset)};");
                     SumAndShift(d, shift(narrow), $"{sum} += {narrow}.Sum({narrow}.WidenLower({d}) + {narrow}.WidenUpper({d}));", $"{sum} += {narrow}.Sum({d});");
-
                     writer.Line($"{squares} += {narrow}.Sum({d} * {d});");
                 }
             }

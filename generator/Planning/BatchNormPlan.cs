@@ -8,6 +8,12 @@ internal enum ChannelStrategy
     /// <summary>Tiny tensors: every value of a channel in a local, straight-line code, statistics in double.</summary>
     Unrolled,
 
+    /// <summary>
+    /// A batch of exactly one Vector256 of rows (8 float, 4 double) with few channels, such as the notebook's (8, 3): the
+    /// row vectors with the channels' constants in their order (float) or transposed, a vector per channel (double).
+    /// </summary>
+    OneVectorOfRows,
+
     /// <summary>Each channel is <see cref="BatchNormPlan.Outer"/> contiguous runs of Inner elements: vector passes over each run.</summary>
     Runs,
 
@@ -65,8 +71,9 @@ internal sealed record BatchNormPlan(int Outer, int Channels, int Inner, Channel
         bool oneVectorOfRows = inner == 1 && outer == 32 / size && channels <= Limits.TransposeMaxColumns
             && (!spec.Training || channels <= oneVectorTrainingMax);
         ChannelStrategy strategy =
-            inner == 1 && (long)channels * size >= 16 && !oneVectorOfRows ? ChannelStrategy.Blocks
-            : !oneVectorOfRows && PeriodicFits(spec.Element, outer, channels, inner) ? ChannelStrategy.Periodic
+            oneVectorOfRows ? ChannelStrategy.OneVectorOfRows
+            : inner == 1 && (long)channels * size >= 16 ? ChannelStrategy.Blocks
+            : PeriodicFits(spec.Element, outer, channels, inner) ? ChannelStrategy.Periodic
             : Unrolls(outer, channels, inner) ? ChannelStrategy.Unrolled
             // Runs of 2 or more values, however short, in memory order with vector passes: the strided scalar loops were
             // slower ([32, 16, 10] training 9.4 us against 2.9, [16, 3, 7] 648 ns against 280; 1.5 to 3 times faster
@@ -81,10 +88,8 @@ internal sealed record BatchNormPlan(int Outer, int Channels, int Inner, Channel
     /// measured against the scalar plans (2026-11-25), [256, 3] training 1413 -> 212 ns, [64, 3] inference 108 -> 23,
     /// [16, 3] training 77 -> 39 (the naive loops: 2086, 179 and 130); [10, 3] inference 21.8 -> 13.4, training 56.9 -> 48.2.
     /// </summary>
-    private static bool PeriodicFits(ElementType element, int outer, int channels, int inner)
-    {
-        return element == ElementType.Float && inner == 1 && channels * element.Size() < 16 && (long)outer * channels >= Period(channels, 8);
-    }
+    private static bool PeriodicFits(ElementType element, int outer, int channels, int inner) =>
+        element == ElementType.Float && inner == 1 && channels * element.Size() < 16 && (long)outer * channels >= Period(channels, 8);
 
     /// <summary>Small enough for straight-line code: every value of a channel in a local.</summary>
     private static bool Unrolls(int outer, int channels, int inner) =>
