@@ -13,6 +13,9 @@ internal static class InOrderBatchNormEmitter
     public static bool Applies(BatchNormPlan plan) =>
         plan.Channels > 1 && plan.Outer > 1 && plan.Channels <= Limits.StackChannelsMax;
 
+    /// <summary>The length of the store pass's period tables (<see cref="BatchNormPlan.PeriodTableLength"/>); 0 when it goes run by run.</summary>
+    public static int PeriodTableLength(BatchNormSpec spec, BatchNormPlan plan) => plan.PeriodTableLength(spec.Element, spec.Training);
+
     /// <summary>Inference: each channel's center, scale and bias once, then one pass.</summary>
     public static void EmitInference(SourceWriter writer, BatchNormSpec spec, BatchNormPlan plan, VectorWidth width, TargetFeatures features)
     {
@@ -25,6 +28,13 @@ internal static class InOrderBatchNormEmitter
             writer.Line($"{LayerNormEmitter.At("centersRef", "c")} = {BatchNormEmitter.Cast(spec)}center;");
             writer.Line($"{LayerNormEmitter.At("scalesRef", "c")} = {BatchNormEmitter.Cast(spec)}scale;");
             writer.Line($"{LayerNormEmitter.At("biasesRef", "c")} = {BatchNormEmitter.Cast(spec)}b;");
+        }
+
+        int period = PeriodTableLength(spec, plan);
+        if (period > 0)
+        {
+            EmitPeriodStorePass(writer, spec, plan, width, features, ["center"], period);
+            return;
         }
 
         writer.Line("// y = (x - center) * scale + b, run by run in memory order.");
@@ -71,7 +81,7 @@ internal static class InOrderBatchNormEmitter
         int block = ChannelsPerBlock(plan, spec.Element.Size());
         if (block == channels)
         {
-            EmitTrainingPasses(writer, spec, plan, width, features, passes, vectorPartials, totals, $"for (int c = 0; c < {channels}; c++)");
+            EmitTrainingPasses(writer, spec, plan, width, features, passes, vectorPartials, totals, $"for (int c = 0; c < {channels}; c++)", PeriodTableLength(spec, plan));
             return;
         }
 
@@ -85,12 +95,20 @@ internal static class InOrderBatchNormEmitter
 
     /// <summary>Pass 1, the channel statistics and pass 2 over the channels <paramref name="channelLoop"/> visits.</summary>
     private static void EmitTrainingPasses(
-        SourceWriter writer, BatchNormSpec spec, BatchNormPlan plan, VectorWidth width, TargetFeatures features, VectorPasses passes, bool vectorPartials, bool totals, string channelLoop)
+        SourceWriter writer, BatchNormSpec spec, BatchNormPlan plan, VectorWidth width, TargetFeatures features, VectorPasses passes, bool vectorPartials, bool totals, string channelLoop,
+        int period = 0)
     {
         EmitSumsPass(writer, spec, plan, width, passes, vectorPartials, totals, channelLoop);
         writer.Line();
         EmitChannelStatistics(writer, spec, plan, passes, vectorPartials, totals, channelLoop);
         writer.Line();
+        if (period > 0)
+        {
+            writer.Line("// Pass 2: y = (x - shift - mu) * scale + b.");
+            EmitPeriodStorePass(writer, spec, plan, width, features, ["shift", "mu"], period);
+            return;
+        }
+
         writer.Line("// Pass 2: y = (x - shift - mu) * scale + b, run by run in memory order.");
         EmitStorePass(writer, spec, plan, width, features, ["shift", "mu"], channelLoop);
     }
@@ -268,6 +286,87 @@ internal static class InOrderBatchNormEmitter
         }
     }
 
+    /// <summary>
+    /// y = (x - subtracted...) * scale + b over runs too short for vectors of their own, in memory order a period at a
+    /// time (<see cref="BatchNormPlan.PeriodTableLength"/>): each per-channel value laid out per element in a table of
+    /// <paramref name="period"/>, so vectors run across the runs' ends. The same operations in the same order as
+    /// <see cref="EmitStorePass"/>.
+    /// </summary>
+    private static void EmitPeriodStorePass(
+        SourceWriter writer, BatchNormSpec spec, BatchNormPlan plan, VectorWidth width, TargetFeatures features, string[] subtracted, int period)
+    {
+        string type = spec.Element.Keyword();
+        var passes = new VectorPasses(writer, spec.Element, width, features.VectorFusedMultiplyAdd);
+        string[] names = [.. subtracted, "scale", "b"];
+        writer.Line($"// Runs of {plan.Inner} values, too short for vectors of their own: element e is of channel (e / {plan.Inner}) % {plan.Channels}, a pattern");
+        writer.Line($"// that repeats every {plan.RunStride} elements. Each channel's values are laid out per element in a table of {period} (whole");
+        writer.Line("// 64-byte lines), and the pass takes that many elements at a time in memory order.");
+        int lanes = 64 / spec.Element.Size();
+        int pathLanes = width.Lanes(spec.Element);
+        int stores = (plan.Inner + pathLanes - 1) / pathLanes;
+        writer.Line($"// The tables in one stack buffer from a 64-byte line on. A run is filled with {(stores == 1 ? "a vector" : $"{stores} vectors")}; the lanes past its end");
+        writer.Line("// go to the next run, the next table or the padding, and are written over in order.");
+        writer.Line($"global::System.Span<{type}> tables = stackalloc {type}[{((long)names.Length * period) + (2 * lanes) - 1}];");
+        for (int t = 0; t < names.Length; t++)
+        {
+            string start = t == 0 ? $"global::FixedNorm.MemoryHints.AlignedCopyStart(tables, 0, 64)" : LayerNormEmitter.At($"{names[0]}TableRef", Literals.Int((long)t * period));
+            writer.Line($"ref {type} {names[t]}TableRef = ref {start};");
+        }
+
+        writer.Line($"// Each table in order, each run of each channel in order ({period / plan.RunStride} period(s) of {plan.Channels} channels).");
+        foreach (string name in names)
+        {
+            string loop = period == plan.RunStride ? "" : $"for (int r = 0; r < {period}; r += {plan.RunStride}) ";
+            using (writer.Block($"{loop}for (int c = 0; c < {plan.Channels}; c++)"))
+            {
+                writer.Line($"var value = {width.Class}.Create({LayerNormEmitter.At(BufferOf(name) + "Ref", "c")});");
+                string run = period == plan.RunStride ? $"c * {plan.Inner}" : $"r + c * {plan.Inner}";
+                for (int k = 0; k < stores; k++)
+                {
+                    writer.Line(VectorPasses.Store(width.Class, "value", $"{name}TableRef", k == 0 ? $"(nuint)({run})" : $"(nuint)({run} + {k * pathLanes})"));
+                }
+            }
+        }
+
+        void Pass(int length)
+        {
+            passes.ForEach(length,
+                (vector, offset) =>
+                {
+                    string centered = VectorPasses.Load(vector, "x", offset) + string.Concat(subtracted.Select(s => $" - {VectorPasses.Load(vector, s + "TableRef", offset)}"));
+                    string multiplyAdd = passes.MultiplyAdd(vector, $"({centered})", VectorPasses.Load(vector, "scaleTableRef", offset), VectorPasses.Load(vector, "bTableRef", offset));
+                    return VectorPasses.Store(vector, multiplyAdd, "y", offset);
+                },
+                offset =>
+                {
+                    string table(string name) => LayerNormEmitter.At(name + "TableRef", offset);
+                    string centered = LayerNormEmitter.At("x", offset) + string.Concat(subtracted.Select(s => $" - {table(s)}"));
+                    return $"{LayerNormEmitter.At("y", offset)} = ({centered}) * {table("scale")} + {table("b")};";
+                });
+        }
+
+        long total = (long)plan.Outer * plan.RunStride;
+        long whole = total / period * period;
+        using (writer.Block($"for (nuint p = 0; p < {whole}; p += {period})"))
+        {
+            writer.Line($"ref {type} x = ref {LayerNormEmitter.At("inputRef", "p")};");
+            writer.Line($"ref {type} y = ref {LayerNormEmitter.At("outputRef", "p")};");
+            Pass(period);
+        }
+
+        if (whole < total)
+        {
+            using (writer.Block($"// The last {total - whole} elements: the start of a period."))
+            {
+                writer.Line($"ref {type} x = ref {LayerNormEmitter.At("inputRef", Literals.Int(whole))};");
+                writer.Line($"ref {type} y = ref {LayerNormEmitter.At("outputRef", Literals.Int(whole))};");
+                Pass((int)(total - whole));
+            }
+        }
+    }
+
+    private static string BufferOf(string name) => name == "b" ? "biases" : name + "s";
+
     /// <summary>y = (x - subtracted...) * scale + b over every run in memory order, per-channel values from the buffers.</summary>
     private static void EmitStorePass(
         SourceWriter writer, BatchNormSpec spec, BatchNormPlan plan, VectorWidth width, TargetFeatures features, string[] subtracted, string? channelLoop = null)
@@ -283,8 +382,7 @@ internal static class InOrderBatchNormEmitter
             writer.Line($"ref {type} y = ref {LayerNormEmitter.At("outputRef", $"o + (nuint)(c * {plan.Inner})")};");
             foreach (string name in names)
             {
-                string buffer = name == "b" ? "biases" : name + "s";
-                writer.Line($"{type} {name}T = {LayerNormEmitter.At(buffer + "Ref", "c")};");
+                writer.Line($"{type} {name}T = {LayerNormEmitter.At(BufferOf(name) + "Ref", "c")};");
             }
 
             foreach (string name in names)

@@ -91,6 +91,32 @@ internal sealed record BatchNormPlan(int Outer, int Channels, int Inner, Channel
     private static bool PeriodicFits(ElementType element, int outer, int channels, int inner) =>
         element == ElementType.Float && inner == 1 && channels * element.Size() < 16 && (long)outer * channels >= Period(channels, 8);
 
+    /// <summary>
+    /// Elements per table of the in-order store pass over short runs (<see cref="Limits.PeriodTableRunMaxBytes"/>):
+    /// element e of the tensor is of channel (e / Inner) % Channels, a pattern that repeats every Channels x Inner
+    /// elements, and every lcm(Channels x Inner, 64 bytes) elements at the same place in a vector of any width. The pass
+    /// takes that period at a time with each per-channel value laid out per element in a stack table of this length
+    /// (3 tables in inference: center, scale, bias; 4 in training: shift, mu, scale, bias), so its vectors run across
+    /// the ends of the runs. 0: the runs are long enough for vectors of their own, the tables would not fit
+    /// <see cref="Limits.PeriodTablesMaxBytes"/>, the tensor holds fewer than <see cref="Limits.PeriodTableMinPeriods"/>
+    /// periods to pay for filling them, or training has fewer than <see cref="Limits.PeriodTableTrainingMinChannels"/>
+    /// channels. Training's channel blocks never meet the tables: a block needs rows of 4 KB, so 4 tables of a period
+    /// would pass 16 KB.
+    /// </summary>
+    public int PeriodTableLength(ElementType element, bool training)
+    {
+        int size = element.Size();
+        if (Strategy != ChannelStrategy.Runs || (long)Inner * size >= Limits.PeriodTableRunMaxBytes
+            || (training && Channels < Limits.PeriodTableTrainingMinChannels))
+        {
+            return 0;
+        }
+
+        int tables = training ? 4 : 3;
+        long period = LongPeriod(RunStride, 64 / size);
+        return (long)Outer * RunStride >= Limits.PeriodTableMinPeriods * period && period * tables * size <= Limits.PeriodTablesMaxBytes ? (int)period : 0;
+    }
+
     /// <summary>Small enough for straight-line code: every value of a channel in a local.</summary>
     private static bool Unrolls(int outer, int channels, int inner) =>
         (long)outer * channels * inner <= Limits.UnrolledElementsMax && (long)outer * inner <= Limits.UnrolledChannelMax;
@@ -98,5 +124,9 @@ internal sealed record BatchNormPlan(int Outer, int Channels, int Inner, Channel
     /// <summary>Elements after which the channels of consecutive lanes repeat: lcm(C, lanes).</summary>
     public static int Period(int channels, int lanes) => channels * lanes / Gcd(channels, lanes);
 
+    private static long LongPeriod(long stride, int lanes) => stride / Gcd(stride, lanes) * lanes;
+
     private static int Gcd(int a, int b) => b == 0 ? a : Gcd(b, a % b);
+
+    private static long Gcd(long a, long b) => b == 0 ? a : Gcd(b, a % b);
 }

@@ -97,6 +97,29 @@ internal static class Limits
     public const int StackChannelsMax = 1024;
 
     /// <summary>
+    /// In-order BatchNorm's store pass over runs shorter than this many bytes (under one Vector512) goes a period of
+    /// memory at a time, its per-channel values laid out per element in stack tables, instead of run by run.
+    /// </summary>
+    public const int PeriodTableRunMaxBytes = 64;
+
+    /// <summary>The period tables of that store pass together (3 of them for inference, 4 for training): in L1 beside the data.</summary>
+    public const int PeriodTablesMaxBytes = 16 * 1024;
+
+    /// <summary>
+    /// Periods the tensor must hold for that store pass: filling the tables costs about what a period's pass does
+    /// (inference [16, 3, 7], one period of 336 values: 126 ns against 82 run by run; [32, 16, 10], 32 periods of 160:
+    /// 338 ns against 588).
+    /// </summary>
+    public const int PeriodTableMinPeriods = 4;
+
+    /// <summary>
+    /// Training takes the period tables from this many channels: in training they cost time on 2 channels ([128, 2, 2]
+    /// 598 -> 678 ns, [4096, 2, 2] 17.9 -> 20.3 us, [33, 2, 9] 306 -> 333 ns) and save it on more ([64, 8, 3]
+    /// 1750 -> 1290 ns, [1024, 3, 7] 14.7 -> 11.6 us, [32, 16, 10] 2.70 -> 2.44 us), measured 2026-11-25 in one harness.
+    /// </summary>
+    public const int PeriodTableTrainingMinChannels = 3;
+
+    /// <summary>
     /// LayerNorm's vector plan sums deviations from a group's first element in one pass. When that element lies more than
     /// this many standard deviations from the mean, the variance is computed again around the mean (a second pass), so the
     /// rounding of the shifted sums is never magnified more than 1 + this^2 times.

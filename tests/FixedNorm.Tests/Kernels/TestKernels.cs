@@ -45,6 +45,9 @@ public static partial class BatchNormKernels
     [BatchNorm(40, 2, 3)]
     public static partial void TrainShortRuns(ReadOnlySpan<double> input, Span<double> output);
 
+    [BatchNorm(128, 2, 2, Mode = BatchNormMode.Inference)]
+    public static partial void InferShortRuns(ReadOnlySpan<float> input, ReadOnlySpan<float> runningMean, ReadOnlySpan<float> runningVar, Span<float> output);
+
     [BatchNorm(40, 1)]
     public static partial void TrainStrided(ReadOnlySpan<double> input, Span<double> output);
 }

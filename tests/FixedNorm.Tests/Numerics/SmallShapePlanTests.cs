@@ -5,8 +5,9 @@ namespace FixedNorm.Tests.Numerics;
 /// <summary>
 /// The plans for small shapes against the float64 reference, over shapes that take them: the transposed plans (a
 /// Vector256 of groups or batch rows at a time: full blocks, leftover groups, one column, float and double, affine or
-/// not, in place), channels as lanes just past them, and the periodic plan (many rows of 1 to 3 float channels, with
-/// and without a loop, whole vectors and single elements after it).
+/// not, in place), channels as lanes just past them, the periodic plan (many rows of 1 to 3 float channels, with
+/// and without a loop, whole vectors and single elements after it), and runs too short for vectors taken a period at a
+/// time from stack tables.
 /// </summary>
 public sealed class SmallShapePlanTests
 {
@@ -25,6 +26,9 @@ public sealed class SmallShapePlanTests
     private const string SummedRows = "the row vectors summed into per-channel lanes";
     private const string ChannelLanes = "vectors across contiguous channels";
     private const string Periodic = "the values as Vector256s in memory order";
+    private const string PeriodTables = "values at a time, per-element values from stack tables.";
+    private const string RunByRun = "per-channel values in stack buffers, one pass.";
+    private const string RunByRunTraining = "per-channel values in stack buffers, a pass for the statistics and one to normalize.";
 
     // One Vector256 of rows; training past a few channels (float [8, 5], double [4, 7]) takes channels as lanes instead.
     private static readonly (string Name, string Attribute, string Type, int[] Shape, bool Affine, bool Training, string Plan)[] BatchNorms =
@@ -47,6 +51,17 @@ public sealed class SmallShapePlanTests
         ("B37x2i", "[BatchNorm(37, 2, Mode = BatchNormMode.Inference)]", "float", [37, 2], true, false, Periodic),
         ("B21x1i", "[BatchNorm(21, 1, Mode = BatchNormMode.Inference)]", "float", [21, 1], true, false, Periodic),
         ("B10x3", "[BatchNorm(10, 3)]", "float", [10, 3], true, true, Periodic),       // one period and a quarter: 3 vectors, 6 values
+        // Runs under 64 bytes, the store pass a period at a time from stack tables: whole periods only; values after
+        // them; runs of 9 (2 Vector256 or 3 Vector128 stores to fill a table's run); runs of 13 floats and 5 doubles.
+        ("B128x2x2i", "[BatchNorm(128, 2, 2, Mode = BatchNormMode.Inference)]", "float", [128, 2, 2], true, false, PeriodTables),
+        ("B65x3x9", "[BatchNorm(65, 3, 9)]", "float", [65, 3, 9], true, true, PeriodTables),
+        ("B131x3x2", "[BatchNorm(131, 3, 2, RunningVariance = BatchNormRunningVariance.Population)]", "float", [131, 3, 2], false, true, PeriodTables),
+        ("B70x5x13i", "[BatchNorm(70, 5, 13, Mode = BatchNormMode.Inference)]", "float", [70, 5, 13], true, false, PeriodTables),
+        ("B40x3x3d", "[BatchNorm(40, 3, 3, Momentum = 0.3)]", "double", [40, 3, 3], true, true, PeriodTables),
+        ("B41x3x5di", "[BatchNorm(41, 3, 5, Mode = BatchNormMode.Inference)]", "double", [41, 3, 5], true, false, PeriodTables),
+        // Run by run: one period of runs of 7 (too few to pay for the tables); training of 2 channels.
+        ("B16x3x7i", "[BatchNorm(16, 3, 7, Mode = BatchNormMode.Inference)]", "float", [16, 3, 7], true, false, RunByRun),
+        ("B128x2x2", "[BatchNorm(128, 2, 2)]", "float", [128, 2, 2], true, true, RunByRunTraining),
     ];
 
     private static readonly Lazy<CompiledKernels> Kernels = new(() => CompiledKernels.Compile(
@@ -110,7 +125,7 @@ public sealed class SmallShapePlanTests
         (string name, string attribute, string t, int[] shape, bool affine, bool training, _) = BatchNorms[index];
         var random = new Random(100 + index);
         BatchNormLayout layout = BatchNormLayout.Of(shape, 1);
-        int total = shape[0] * shape[1];
+        int total = shape.Aggregate((a, b) => a * b);
         double[] x = Arrays.ToDouble(Arrays.Of(t, Enumerable.Range(0, total).Select(_ => (random.NextDouble() * 4) - 1)));
         double[] w = Arrays.ToDouble(Arrays.Of(t, Enumerable.Range(0, layout.Channels).Select(_ => 1 + (0.2 * random.NextDouble()))));
         double[] b = Arrays.ToDouble(Arrays.Of(t, Enumerable.Range(0, layout.Channels).Select(_ => random.NextDouble() - 0.5)));

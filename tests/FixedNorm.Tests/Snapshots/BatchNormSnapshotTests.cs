@@ -157,9 +157,27 @@ public sealed class BatchNormSnapshotTests
 
         public sealed partial class Block
         {
-            // Runs of 3 values: in memory order with the per-channel values in stack buffers, as long runs are.
+            // Runs of 3 values: in memory order with the per-channel values in stack buffers, as long runs are (training
+            // takes the period tables from 3 channels).
             [BatchNorm(40, 2, 3, Epsilon = 1e-3)]
             public static partial void ShortRuns(ReadOnlySpan<double> input, Span<double> output, Span<double> mean, Span<double> rstd);
+        }
+        """));
+
+    [Fact]
+    public void ShortRunsInference() => SourceSnapshots.Match(GeneratorHarness.Run("""
+        using System;
+        using FixedNorm;
+
+        namespace Demo;
+
+        public sealed partial class Block
+        {
+            // Runs of 9 floats (one Vector256 and a value): one pass, 144 values (8 runs of each channel) at a time,
+            // each channel's constants laid out per element in stack tables; 18 values after the last period.
+            [BatchNorm(33, 2, 9, Mode = BatchNormMode.Inference)]
+            public static partial void ShortRuns(ReadOnlySpan<float> input, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias,
+                ReadOnlySpan<float> runningMean, ReadOnlySpan<float> runningVar, Span<float> output);
         }
         """));
 }
