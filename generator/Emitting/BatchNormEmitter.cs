@@ -34,7 +34,7 @@ internal static class BatchNormEmitter
             ChannelStrategy.Unrolled => "straight-line code per channel, statistics in double.",
             ChannelStrategy.Runs when InOrderBatchNormEmitter.Applies(plan) =>
                 $"the {plan.Outer} x {plan.Channels} runs of {plan.Inner} values in memory order, per-channel values in stack buffers, {(spec.Training ? "a pass for the statistics and one to normalize" : "one pass")}"
-                + (InOrderBatchNormEmitter.PeriodTableLength(spec, plan) is int period and > 0
+                + (plan.PeriodTableLength(spec.Element, spec.Training) is int period and > 0
                     ? $"; the runs too short for vectors, the store pass takes {period} values at a time, per-element values from stack tables."
                     : "."),
             ChannelStrategy.Runs => $"per channel, vector passes over its {plan.Outer} contiguous run(s) of {plan.Inner} values.",

@@ -13,9 +13,6 @@ internal static class InOrderBatchNormEmitter
     public static bool Applies(BatchNormPlan plan) =>
         plan.Channels > 1 && plan.Outer > 1 && plan.Channels <= Limits.StackChannelsMax;
 
-    /// <summary>The length of the store pass's period tables (<see cref="BatchNormPlan.PeriodTableLength"/>); 0 when it goes run by run.</summary>
-    public static int PeriodTableLength(BatchNormSpec spec, BatchNormPlan plan) => plan.PeriodTableLength(spec.Element, spec.Training);
-
     /// <summary>Inference: each channel's center, scale and bias once, then one pass.</summary>
     public static void EmitInference(SourceWriter writer, BatchNormSpec spec, BatchNormPlan plan, VectorWidth width, TargetFeatures features)
     {
@@ -30,7 +27,7 @@ internal static class InOrderBatchNormEmitter
             writer.Line($"{LayerNormEmitter.At("biasesRef", "c")} = {BatchNormEmitter.Cast(spec)}b;");
         }
 
-        int period = PeriodTableLength(spec, plan);
+        int period = plan.PeriodTableLength(spec.Element, spec.Training);
         if (period > 0)
         {
             EmitPeriodStorePass(writer, spec, plan, width, features, ["center"], period);
@@ -81,7 +78,7 @@ internal static class InOrderBatchNormEmitter
         int block = ChannelsPerBlock(plan, spec.Element.Size());
         if (block == channels)
         {
-            EmitTrainingPasses(writer, spec, plan, width, features, passes, vectorPartials, totals, $"for (int c = 0; c < {channels}; c++)", PeriodTableLength(spec, plan));
+            EmitTrainingPasses(writer, spec, plan, width, features, passes, vectorPartials, totals, $"for (int c = 0; c < {channels}; c++)", plan.PeriodTableLength(spec.Element, spec.Training));
             return;
         }
 
@@ -316,11 +313,11 @@ internal static class InOrderBatchNormEmitter
         writer.Line($"// Each table in order, each run of each channel in order ({period / plan.RunStride} period(s) of {plan.Channels} channels).");
         foreach (string name in names)
         {
-            string loop = period == plan.RunStride ? "" : $"for (int r = 0; r < {period}; r += {plan.RunStride}) ";
-            using (writer.Block($"{loop}for (int c = 0; c < {plan.Channels}; c++)"))
+            bool onePeriod = period == plan.RunStride;
+            using (writer.Block((onePeriod ? "" : $"for (int r = 0; r < {period}; r += {plan.RunStride}) ") + $"for (int c = 0; c < {plan.Channels}; c++)"))
             {
                 writer.Line($"var value = {width.Class}.Create({LayerNormEmitter.At(BufferOf(name) + "Ref", "c")});");
-                string run = period == plan.RunStride ? $"c * {plan.Inner}" : $"r + c * {plan.Inner}";
+                string run = onePeriod ? $"c * {plan.Inner}" : $"r + c * {plan.Inner}";
                 for (int k = 0; k < stores; k++)
                 {
                     writer.Line(VectorPasses.Store(width.Class, "value", $"{name}TableRef", k == 0 ? $"(nuint)({run})" : $"(nuint)({run} + {k * pathLanes})"));
@@ -328,22 +325,9 @@ internal static class InOrderBatchNormEmitter
             }
         }
 
-        void Pass(int length)
-        {
-            passes.ForEach(length,
-                (vector, offset) =>
-                {
-                    string centered = VectorPasses.Load(vector, "x", offset) + string.Concat(subtracted.Select(s => $" - {VectorPasses.Load(vector, s + "TableRef", offset)}"));
-                    string multiplyAdd = passes.MultiplyAdd(vector, $"({centered})", VectorPasses.Load(vector, "scaleTableRef", offset), VectorPasses.Load(vector, "bTableRef", offset));
-                    return VectorPasses.Store(vector, multiplyAdd, "y", offset);
-                },
-                offset =>
-                {
-                    string table(string name) => LayerNormEmitter.At(name + "TableRef", offset);
-                    string centered = LayerNormEmitter.At("x", offset) + string.Concat(subtracted.Select(s => $" - {table(s)}"));
-                    return $"{LayerNormEmitter.At("y", offset)} = ({centered}) * {table("scale")} + {table("b")};";
-                });
-        }
+        void Pass(int length) => EmitNormalized(passes, length, subtracted,
+            (vector, name, offset) => VectorPasses.Load(vector, name + "TableRef", offset),
+            (name, offset) => LayerNormEmitter.At(name + "TableRef", offset));
 
         long total = (long)plan.Outer * plan.RunStride;
         long whole = total / period * period;
@@ -390,18 +374,28 @@ internal static class InOrderBatchNormEmitter
                 writer.Line($"var {name}{width.Suffix} = {v}.Create({name}T);");
             }
 
-            string broadcast(string vector, string name) => vector == v ? name + width.Suffix : $"{vector}.Create({name}T)";
-            passes.ForEach(plan.Inner,
-                (vector, offset) =>
-                {
-                    string centered = VectorPasses.Load(vector, "x", offset) + string.Concat(subtracted.Select(s => $" - {broadcast(vector, s)}"));
-                    return VectorPasses.Store(vector, passes.MultiplyAdd(vector, $"({centered})", broadcast(vector, "scale"), broadcast(vector, "b")), "y", offset);
-                },
-                offset =>
-                {
-                    string centered = LayerNormEmitter.At("x", offset) + string.Concat(subtracted.Select(s => $" - {s}T"));
-                    return $"{LayerNormEmitter.At("y", offset)} = ({centered}) * scaleT + bT;";
-                });
+            EmitNormalized(passes, plan.Inner, subtracted,
+                (vector, name, _) => vector == v ? name + width.Suffix : $"{vector}.Create({name}T)",
+                (name, _) => name + "T");
         }
     }
+
+    /// <summary>
+    /// y = (x - subtracted...) * scale + b for every vector and element of [0, length) from x to y, each per-channel
+    /// value (subtracted, "scale", "b") at an offset given by <paramref name="vectorValue"/> and <paramref name="scalarValue"/>.
+    /// </summary>
+    private static void EmitNormalized(
+        VectorPasses passes, int length, string[] subtracted, Func<string, string, string, string> vectorValue, Func<string, string, string> scalarValue) =>
+        passes.ForEach(length,
+            (vector, offset) =>
+            {
+                string centered = VectorPasses.Load(vector, "x", offset) + string.Concat(subtracted.Select(s => $" - {vectorValue(vector, s, offset)}"));
+                string multiplyAdd = passes.MultiplyAdd(vector, $"({centered})", vectorValue(vector, "scale", offset), vectorValue(vector, "b", offset));
+                return VectorPasses.Store(vector, multiplyAdd, "y", offset);
+            },
+            offset =>
+            {
+                string centered = LayerNormEmitter.At("x", offset) + string.Concat(subtracted.Select(s => $" - {scalarValue(s, offset)}"));
+                return $"{LayerNormEmitter.At("y", offset)} = ({centered}) * {scalarValue("scale", offset)} + {scalarValue("b", offset)};";
+            });
 }

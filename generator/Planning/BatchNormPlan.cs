@@ -113,7 +113,7 @@ internal sealed record BatchNormPlan(int Outer, int Channels, int Inner, Channel
         }
 
         int tables = training ? 4 : 3;
-        long period = LongPeriod(RunStride, 64 / size);
+        long period = Period((long)RunStride, 64 / size);
         return (long)Outer * RunStride >= Limits.PeriodTableMinPeriods * period && period * tables * size <= Limits.PeriodTablesMaxBytes ? (int)period : 0;
     }
 
@@ -122,11 +122,9 @@ internal sealed record BatchNormPlan(int Outer, int Channels, int Inner, Channel
         (long)outer * channels * inner <= Limits.UnrolledElementsMax && (long)outer * inner <= Limits.UnrolledChannelMax;
 
     /// <summary>Elements after which the channels of consecutive lanes repeat: lcm(C, lanes).</summary>
-    public static int Period(int channels, int lanes) => channels * lanes / Gcd(channels, lanes);
+    public static int Period(int channels, int lanes) => (int)Period((long)channels, lanes);
 
-    private static long LongPeriod(long stride, int lanes) => stride / Gcd(stride, lanes) * lanes;
-
-    private static int Gcd(int a, int b) => b == 0 ? a : Gcd(b, a % b);
+    private static long Period(long stride, int lanes) => stride / Gcd(stride, lanes) * lanes;
 
     private static long Gcd(long a, long b) => b == 0 ? a : Gcd(b, a % b);
 }
