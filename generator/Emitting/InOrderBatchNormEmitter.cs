@@ -51,8 +51,9 @@ internal static class InOrderBatchNormEmitter
         var passes = new VectorPasses(writer, spec.Element, width, features.VectorFusedMultiplyAdd);
         bool vectorPartials = (long)channels * passes.PartialsLength * sizeof(double) <= Limits.StackPartialsMaxBytes;
 
-        // Scalar totals per channel, where the partials do not take everything (tails, or too many channels for them).
-        bool totals = !vectorPartials || !passes.WholeVectors(plan.Inner);
+        // Scalar totals per channel, where the partials do not take everything (runs under a vector, or too many channels
+        // for them).
+        bool totals = !vectorPartials || !passes.CoveredByVectors(plan.Inner);
 
         writer.Line("// Per channel: shift (its first value); its sums and sums of squares, in double (stackalloc starts them at");
         writer.Line("// zero); mu (the mean of x - shift), scale and bias for pass 2.");
@@ -146,6 +147,7 @@ internal static class InOrderBatchNormEmitter
         int runs = RunsPerVisit(plan, passes);
         List<string> references = [.. Enumerable.Range(0, runs).Select(r => r == 0 ? "x" : "x" + r)];
         string order = runs == 1 ? "in memory order" : $"in memory order, {runs} rows at a time";
+        passes.DeclareTailMask(plan.Inner);
         writer.Line(spec.Element == ElementType.Float
             ? $"// Pass 1, {order}: each run's sum (in double lanes) and the squares of its deviations"
             : $"// Pass 1, {order}: the sums of each run's deviations and of their squares (deviations");
@@ -185,12 +187,13 @@ internal static class InOrderBatchNormEmitter
     /// <summary>
     /// How many runs of a channel pass 1 reads per visit: up to <see cref="Limits.RunsPerVisitMax"/>, dividing the rows,
     /// and no more float squares per accumulator than one <see cref="Limits.SumChunk"/> of a single run would add. Runs
-    /// with a tail take one at a time: each row repeats the whole segment's code, and with narrower vectors and single
-    /// elements after the loop, 4 rows of 255 floats made a 101,000-character file (over BoundedOutputTests' bound).
+    /// under a vector take one at a time: each row repeats the whole segment's code, and with narrower vectors and single
+    /// elements, 4 rows of 255 floats made a 101,000-character file (over BoundedOutputTests' bound); longer runs end in
+    /// one masked vector instead.
     /// </summary>
     private static int RunsPerVisit(BatchNormPlan plan, VectorPasses passes)
     {
-        if (!passes.WholeVectors(plan.Inner))
+        if (!passes.CoveredByVectors(plan.Inner))
         {
             return 1;
         }

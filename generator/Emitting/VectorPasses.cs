@@ -98,13 +98,44 @@ internal sealed class VectorPasses(SourceWriter writer, ElementType element, Vec
     /// <paramref name="squares"/>, in lanes of the element type widened to double chunk by chunk (<paramref name="shift"/>
     /// gives the shift for a vector class or the element type). With <paramref name="partials"/> (a ref to
     /// <see cref="PartialsLength"/> doubles), whole vectors are added into two double vectors there instead, lanes still
-    /// apart; the tails go into the totals.
+    /// apart. A run of at least a vector takes its values after its whole vectors with one more vector ending at the
+    /// run's end, masked to them by the local <see cref="TailMaskName"/> (<see cref="DeclareTailMask"/>); shorter runs'
+    /// values go into the totals.
     /// </summary>
     public void SumRawAndSquares(string sum, string squares, int length, IReadOnlyList<string> references, Func<string, string> shift, string? partials = null) =>
-        SumChunks(length, (layout, chunkStart) => SumRawAndSquaresSegment(layout, chunkStart, sum, squares, references, shift, partials));
+        SumChunks(length, (layout, chunkStart) => SumRawAndSquaresSegment(layout, chunkStart, sum, squares, references, shift, partials, CoveredByVectors(length)));
 
-    /// <summary>Whether <see cref="SumRawAndSquares"/> with partials leaves nothing for the totals: whole vectors only.</summary>
-    public bool WholeVectors(int length) => length % width.Lanes(element) == 0;
+    /// <summary>
+    /// Whether <see cref="SumRawAndSquares"/> takes all of a run of this length in vectors of this width (none left for
+    /// the totals): whole vectors, and a masked one for the values after them.
+    /// </summary>
+    public bool CoveredByVectors(int length) => length >= width.Lanes(element);
+
+    /// <summary>The local that masks the last vector of a run to its values after the whole vectors.</summary>
+    public const string TailMaskName = "tailMask";
+
+    /// <summary>
+    /// Declares <see cref="TailMaskName"/> where <see cref="SumRawAndSquares"/> over runs of this length uses it: a
+    /// vector of the element type whose last (length % lanes) lanes have every bit set, the others none.
+    /// </summary>
+    public void DeclareTailMask(int length)
+    {
+        int lanes = width.Lanes(element);
+        int tail = length % lanes;
+        if (!CoveredByVectors(length) || tail == 0)
+        {
+            return;
+        }
+
+        string bits = element == ElementType.Float ? "" : "L";
+        string lanesList = string.Join(", ", Enumerable.Range(0, lanes).Select(lane => (lane < lanes - tail ? "0" : "-1") + bits));
+        string reinterpret = element == ElementType.Float ? "AsSingle" : "AsDouble";
+        writer.Line(tail == 1
+            ? "// The last vector of each run ends at the run's end: its last lane holds the value after the whole vectors,"
+            : $"// The last vector of each run ends at the run's end: its last {tail} lanes hold the values after the whole vectors,");
+        writer.Line("// its other lanes (added already) are masked off.");
+        writer.Line($"var {TailMaskName} = {width.Class}.{reinterpret}({width.Class}.Create({lanesList}));");
+    }
 
     /// <summary>How many doubles <see cref="SumRawAndSquares"/> adds into at <c>partials</c>: two double vectors.</summary>
     public int PartialsLength => 2 * width.Lanes(ElementType.Double);
@@ -326,7 +357,8 @@ internal sealed class VectorPasses(SourceWriter writer, ElementType element, Vec
         string squares,
         IReadOnlyList<string> references,
         Func<string, string> shift,
-        string? partials)
+        string? partials,
+        bool maskedTail)
     {
         string Scalar(string reference, string offset) => offset == "0" ? reference : $"{Names.Unsafe}.Add(ref {reference}, {offset})";
 
@@ -335,7 +367,9 @@ internal sealed class VectorPasses(SourceWriter writer, ElementType element, Vec
 
         string v = width.Class;
         bool isFloat = element == ElementType.Float;
-        int accumulators = Math.Min(layout.Unroll, layout.FullVectorCount);
+        // The values after the whole vectors, in one vector masked to them (see SumRawAndSquares), or one by one.
+        bool masked = maskedTail && layout.After.Any(piece => piece.Width != width);
+        int accumulators = Math.Min(layout.Unroll, layout.FullVectorCount + (masked ? 1 : 0));
         List<string> acc = Enumerable.Range(0, accumulators).Select(k => "acc" + k).ToList();
         // Two double accumulators for the sums (two more for a float vector's upper halves): added up per segment,
         // fewer accumulators cost fewer adds there, and the double adds' latency hides behind the squares' work.
@@ -349,26 +383,27 @@ internal sealed class VectorPasses(SourceWriter writer, ElementType element, Vec
         }
 
         // Takes the shift off d, summing d before (float: the raw value, widened to double, adds exactly) or after
-        // (double: the deviation, since a raw double sum rounds).
-        void SumAndShift(string d, string shiftTerm, string floatSum, string doubleSum)
+        // (double: the deviation, since a raw double sum rounds). A masked vector keeps its masked lanes at 0 throughout.
+        void SumAndShift(string d, string shiftTerm, string floatSum, string doubleSum, bool maskedVector = false)
         {
             if (isFloat)
             {
                 writer.Line(floatSum);
             }
 
-            writer.Line($"{d} -= {shiftTerm};");
+            writer.Line(maskedVector ? $"{d} = ({d} - {shiftTerm}) & {TailMaskName};" : $"{d} -= {shiftTerm};");
             if (!isFloat)
             {
                 writer.Line(doubleSum);
             }
         }
 
-        void Add(int k, string offset, string name, string reference)
+        void Add(int k, string offset, string name, string reference, bool maskedVector = false)
         {
-            writer.Line($"var {name} = {Load(v, reference, offset)};");
+            string load = Load(v, reference, offset);
+            writer.Line($"var {name} = {(maskedVector && isFloat ? $"{load} & {TailMaskName}" : load)};");
             int r = k % rawAccumulators;
-            SumAndShift(name, shift(v), $"{raw[r]} += {v}.WidenLower({name});\n{rawHigh[r]} += {v}.WidenUpper({name});", $"{raw[r]} += {name};");
+            SumAndShift(name, shift(v), $"{raw[r]} += {v}.WidenLower({name});\n{rawHigh[r]} += {v}.WidenUpper({name});", $"{raw[r]} += {name};", maskedVector);
             writer.Line(fusedMultiplyAdd ? $"{acc[k]} = {v}.FusedMultiplyAdd({name}, {name}, {acc[k]});" : $"{acc[k]} += {name} * {name};");
         }
 
@@ -394,6 +429,11 @@ internal sealed class VectorPasses(SourceWriter writer, ElementType element, Vec
                 continue;
             }
 
+            if (masked)
+            {
+                continue;
+            }
+
             for (int run = 0; run < references.Count; run++)
             {
                 string d = Temp(run, offset);
@@ -410,6 +450,15 @@ internal sealed class VectorPasses(SourceWriter writer, ElementType element, Vec
                     SumAndShift(d, shift(narrow), $"{sum} += {narrow}.Sum({narrow}.WidenLower({d}) + {narrow}.WidenUpper({d}));", $"{sum} += {narrow}.Sum({d});");
                     writer.Line($"{squares} += {narrow}.Sum({d} * {d});");
                 }
+            }
+        }
+
+        if (masked)
+        {
+            string offset = Literals.Int(layout.Start + layout.Length - layout.Lanes);
+            for (int run = 0; run < references.Count; run++)
+            {
+                Add(single, offset, Temp(run, offset), references[run], maskedVector: true);
             }
         }
 

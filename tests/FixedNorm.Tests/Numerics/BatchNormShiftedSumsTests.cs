@@ -7,7 +7,7 @@ namespace FixedNorm.Tests.Numerics;
 /// values (in double lanes) and the squares of their deviations from the channel's first value. Where that cannot be
 /// trusted the kernel takes the channel once more in double: when the first value is an outlier (the sums cancel), and
 /// when float squares overflow. These, and data with a large offset, are checked against the float64 reference on runs
-/// with whole vectors, vector tails and scalar tails,
+/// with whole vectors, masked last vectors, vector tails and scalar tails,
 /// and on channels-last rows (channels as vector lanes) with and without scalar channels after the blocks, and on
 /// batches of exactly 8 rows (one Vector256 a row vector), and on inputs large enough
 /// to be taken in blocks of channels, several rows of a channel per visit. A float kernel's raw
@@ -22,6 +22,8 @@ public sealed class BatchNormShiftedSumsTests
         ("Runs20", 6, 4, 20),
         ("Runs37", 5, 2, 37),
         ("Runs16Wide", 2, 300, 16),  // over 256 channels: each run's sums added up horizontally, not kept as vectors
+        ("Runs20Wide", 2, 300, 20),  // the same with a masked last vector (Vector512 and Vector256)
+        ("Runs1030", 3, 2, 1030),  // a chunk of 1024, then 6 values: the masked vector reaches back into the chunk
         ("Rows32", 40, 32, 1),   // channels as lanes, row order: two whole blocks
         ("Rows64", 24, 64, 1),   // four whole blocks
         ("Rows35", 30, 35, 1),   // two blocks and three scalar channels
@@ -32,7 +34,7 @@ public sealed class BatchNormShiftedSumsTests
         ("Batch8x6", 8, 6, 1),   // more channels than double lanes: channels as vector lanes instead
         ("Blocks256", 16, 32, 256),  // 512 KB: two blocks of 16 channels, 4 rows a visit
         ("BlocksTails", 4, 96, 250),  // 384 KB: two blocks of 48 channels, vector and scalar tails, 1 row a visit
-        ("Runs7", 16, 3, 7),     // short runs in memory order: a Vector128 and 3 values each (7 values: scalar on Vector256)
+        ("Runs7", 16, 3, 7),     // short runs in memory order: a Vector128 and a masked one each (scalar on Vector256)
         ("Runs2", 128, 2, 2),    // runs of 2: scalar within each run
         ("Runs10", 32, 16, 10),  // 16 channels of 32 runs of 10
     ];
@@ -47,6 +49,7 @@ public sealed class BatchNormShiftedSumsTests
     [Theory]
     [InlineData("Runs128", 3)]
     [InlineData("Runs16Wide", 2)]
+    [InlineData("Runs20Wide", 2)]
     public void WideChannelCountsAddEachRunUpHorizontally(string name, int pathsWithPartials)
     {
         string source = Assert.Single(Kernels.Value.GeneratedSources, s => s.Contains($" {name}(", StringComparison.Ordinal));
@@ -56,17 +59,19 @@ public sealed class BatchNormShiftedSumsTests
 
     /// <summary>
     /// The statistics pass reads up to 4 rows of a channel per visit (as many as divide the rows, no more than 1024
-    /// values a visit, and one when the runs end in a tail at that path's vector width), and inputs over 256 KB are taken
+    /// values a visit, and one when the runs are shorter than a vector at that path's width: longer runs end in a masked
+    /// vector, so runs with a tail are visited several at a time too), and inputs over 256 KB are taken
     /// in blocks of channels: each shape above takes the path named.
     /// </summary>
     [Theory]
     [InlineData("Runs128", "4 rows at a time", null)]
-    [InlineData("Runs20", "2 rows at a time", null)] // on the Vector128 path only: 20 floats are whole vectors there
+    [InlineData("Runs20", "2 rows at a time", null)] // 20 floats: whole vectors on the Vector128 path, a masked tail on the others
     [InlineData("Runs37", null, null)]
     [InlineData("Runs16Wide", "2 rows at a time", null)]
+    [InlineData("Runs20Wide", "2 rows at a time", null)]
     [InlineData("Runs128Deep", "4 rows at a time", null)]
     [InlineData("Blocks256", "4 rows at a time", "2 blocks of 16 channels")]
-    [InlineData("BlocksTails", null, "2 blocks of 48 channels")]
+    [InlineData("BlocksTails", "4 rows at a time", "2 blocks of 48 channels")]
     public void RowsPerVisitAndChannelBlocksAreChosenPerShape(string name, string? rows, string? blocks)
     {
         string source = Assert.Single(Kernels.Value.GeneratedSources, s => s.Contains($" {name}(", StringComparison.Ordinal));
