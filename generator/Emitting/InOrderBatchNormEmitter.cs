@@ -48,7 +48,7 @@ internal static class InOrderBatchNormEmitter
     {
         string type = spec.Element.Keyword();
         int channels = plan.Channels;
-        var passes = new VectorPasses(writer, spec.Element, width, features.VectorFusedMultiplyAdd);
+        var passes = new VectorPasses(writer, spec.Element, SumsWidth(width, spec.Element, plan.Inner), features.VectorFusedMultiplyAdd);
         bool vectorPartials = (long)channels * passes.PartialsLength * sizeof(double) <= Limits.StackPartialsMaxBytes;
 
         // Scalar totals per channel, where the partials do not take everything (runs under a vector, or too many channels
@@ -96,7 +96,7 @@ internal static class InOrderBatchNormEmitter
         SourceWriter writer, BatchNormSpec spec, BatchNormPlan plan, VectorWidth width, TargetFeatures features, VectorPasses passes, bool vectorPartials, bool totals, string channelLoop,
         int period = 0)
     {
-        EmitSumsPass(writer, spec, plan, width, passes, vectorPartials, totals, channelLoop);
+        EmitSumsPass(writer, spec, plan, passes, vectorPartials, totals, channelLoop);
         writer.Line();
         EmitChannelStatistics(writer, spec, plan, passes, vectorPartials, totals, channelLoop);
         writer.Line();
@@ -135,10 +135,19 @@ internal static class InOrderBatchNormEmitter
         return plan.Channels;
     }
 
-    /// <summary>Pass 1: the totals of each channel's runs' sums and squares.</summary>
+    /// <summary>
+    /// The vectors of the statistics pass: the path's, or on runs shorter than that the widest that fits a run (a run of
+    /// 10 floats on the Vector512 path: a Vector256 and a masked one, not a Vector256 and two single values), so runs
+    /// end in a masked vector and are visited several at a time.
+    /// </summary>
+    private static VectorWidth SumsWidth(VectorWidth path, ElementType element, int inner) =>
+        VectorWidth.All.FirstOrDefault(candidate => candidate.Bits <= path.Bits && candidate.Lanes(element) <= inner) ?? path;
+
+    /// <summary>Pass 1: the totals of each channel's runs' sums and squares, in the vectors of <paramref name="passes"/>.</summary>
     private static void EmitSumsPass(
-        SourceWriter writer, BatchNormSpec spec, BatchNormPlan plan, VectorWidth width, VectorPasses passes, bool vectorPartials, bool totals, string channelLoop)
+        SourceWriter writer, BatchNormSpec spec, BatchNormPlan plan, VectorPasses passes, bool vectorPartials, bool totals, string channelLoop)
     {
+        VectorWidth width = passes.Width;
         string type = spec.Element.Keyword();
         string broadcast(string vector) => vector == type ? "shift" : vector == width.Class ? "shift" + width.Suffix : $"{vector}.Create(shift)";
 

@@ -11,6 +11,9 @@ internal sealed class VectorPasses(SourceWriter writer, ElementType element, Vec
 {
     private string T => element.Keyword();
 
+    /// <summary>The width of the full vectors this writes.</summary>
+    public VectorWidth Width => width;
+
     /// <summary>
     /// Writes one code path per vector width: "if (Vector512.IsHardwareAccelerated) { ... } else if
     /// (Vector256...) { ... } else { Vector128 }". The JIT folds the tests and keeps one path.

@@ -72,6 +72,9 @@ public sealed class BatchNormShiftedSumsTests
     [InlineData("Runs128Deep", "4 rows at a time", null)]
     [InlineData("Blocks256", "4 rows at a time", "2 blocks of 16 channels")]
     [InlineData("BlocksTails", "4 rows at a time", "2 blocks of 48 channels")]
+    [InlineData("Runs7", "4 rows at a time", null)]
+    [InlineData("Runs10", "4 rows at a time", null)]
+    [InlineData("Runs2", null, null)]
     public void RowsPerVisitAndChannelBlocksAreChosenPerShape(string name, string? rows, string? blocks)
     {
         string source = Assert.Single(Kernels.Value.GeneratedSources, s => s.Contains($" {name}(", StringComparison.Ordinal));
@@ -86,6 +89,23 @@ public sealed class BatchNormShiftedSumsTests
         {
             Assert.Contains(blocks, source, StringComparison.Ordinal);
         }
+    }
+
+    /// <summary>
+    /// Runs shorter than the path's vectors are summed in the widest vectors that fit a run, ending in a masked one: runs of
+    /// 10 floats in Vector256s on the Vector512 and Vector256 paths, runs of 7 in Vector128s on every path. Runs of 2 have
+    /// no such vector (each path's sums pass broadcasts the shift to the path's own width). Counted by the sums passes'
+    /// broadcasts of the shift (the store passes broadcast shiftT).
+    /// </summary>
+    [Theory]
+    [InlineData("Runs10", 0, 2, 1)]
+    [InlineData("Runs7", 0, 0, 3)]
+    [InlineData("Runs2", 1, 1, 1)]
+    public void ShortRunsAreSummedInTheWidestVectorsThatFitARun(string name, int sums512, int sums256, int sums128)
+    {
+        string source = Assert.Single(Kernels.Value.GeneratedSources, s => s.Contains($" {name}(", StringComparison.Ordinal));
+        int Count(string width) => source.Split($"var shift{width} = global::System.Runtime.Intrinsics.Vector{width}.Create(shift);").Length - 1;
+        Assert.Equal([sums512, sums256, sums128], [Count("512"), Count("256"), Count("128")]);
     }
 
     /// <summary>
