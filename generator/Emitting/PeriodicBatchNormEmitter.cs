@@ -4,11 +4,12 @@ using FixedNorm.Generator.Planning;
 namespace FixedNorm.Generator.Emitting;
 
 /// <summary>
-/// A float tensor of rows with fewer channels than a Vector128 holds (inner 1, C &lt;= 3), such as 256 rows of 3
-/// features: the data streamed as Vector256s in memory order. Element e belongs to channel e % C, so the channels of a
-/// vector's lanes repeat every lcm(C, 8) elements (one vector for C = 1 or 2, three for C = 3); per-channel values are
-/// laid out in that order once, and the loops take whole periods. Training sums deviations in double lanes and folds
-/// the lanes into channels after each pass; the scalar statistics per channel are the unrolled plan's.
+/// A float tensor whose rows of C x L values are shorter than a Vector128 in their runs: fewer channels than a Vector128
+/// holds (inner 1, C &lt;= 3), such as 256 rows of 3 features, or runs of 2 or 3 values, such as (128, 2, 2). The data
+/// streamed as Vector256s in memory order. Element e belongs to channel (e / L) % C, so the channels of a vector's lanes
+/// repeat every lcm(C x L, 8) elements (one vector for C x L = 1, 2, 4 or 8, three for 3, 6, 12 or 24); per-channel
+/// values are laid out in that order once, and the loops take whole periods. Training sums deviations in double lanes
+/// and folds the lanes into channels after each pass; the scalar statistics per channel are the unrolled plan's.
 /// </summary>
 internal static class PeriodicBatchNormEmitter
 {
@@ -16,9 +17,10 @@ internal static class PeriodicBatchNormEmitter
     private const int Lanes = 8;
 
     public static string Describe(BatchNormPlan plan) =>
-        $"the values as Vector256s in memory order, each channel's values laid out in the lanes' repeating channel order (every {Period(plan.Channels)} elements).";
+        $"the values as Vector256s in memory order, each channel's values laid out in the lanes' repeating channel order (every {Period(plan)} elements).";
 
-    private static int Period(int channels) => BatchNormPlan.Period(channels, Lanes);
+    /// <summary>Elements after which the lanes' channels repeat: lcm(C x L, 8).</summary>
+    public static int Period(BatchNormPlan plan) => BatchNormPlan.Period(plan.RunStride, Lanes);
 
     public static void Emit(SourceWriter writer, BatchNormSpec spec, BatchNormPlan plan, TargetFeatures features)
     {
@@ -26,9 +28,10 @@ internal static class PeriodicBatchNormEmitter
         writer.Line();
         using (writer.Block($"if ({V}.IsHardwareAccelerated)"))
         {
+            string channelOf = plan.Inner == 1 ? $"e % {plan.Channels}" : $"(e / {plan.Inner}) % {plan.Channels}";
             writer.Line(plan.Channels == 1
                 ? $"// One channel: vector q holds elements {Lanes}q to {Lanes}q + 7."
-                : $"// Element e is of channel e % {plan.Channels}; vector q of a period of {layout.Vectors} holds elements {Lanes}q to {Lanes}q + 7.");
+                : $"// Element e is of channel {channelOf}; vector q of a period of {layout.Vectors} holds elements {Lanes}q to {Lanes}q + 7.");
             writer.Line("ref float x = ref inputRef;");
             writer.Line("ref float y = ref outputRef;");
             if (spec.Training)
@@ -76,7 +79,7 @@ internal static class PeriodicBatchNormEmitter
     {
         int channels = layout.Channels;
         writer.Line("// Each channel's first value (row 0), the shift the statistics are taken around, in double.");
-        writer.Line($"double {string.Join(", ", Enumerable.Range(0, channels).Select(c => $"shift{c} = {LayerNormEmitter.AsDouble(spec.Element, LayerNormEmitter.At("x", Literals.Int(c)))}"))};");
+        writer.Line($"double {string.Join(", ", Enumerable.Range(0, channels).Select(c => $"shift{c} = {LayerNormEmitter.AsDouble(spec.Element, LayerNormEmitter.At("x", Literals.Int(plan.Offset(0, c, 0))))}"))};");
         writer.Line();
         writer.Line("// Pass 1: the deviations from the shifts, widened to double and summed per lane; then per channel.");
         EmitSumPass(writer, layout, features, "shift", "sums", squared: false);
@@ -119,11 +122,11 @@ internal static class PeriodicBatchNormEmitter
     /// </summary>
     private static void EmitSumPass(SourceWriter writer, Layout layout, TargetFeatures features, string perLane, string total, bool squared)
     {
-        // Half a of a step (4 lanes) holds elements 4a to 4a + 3; the halves' channel orders repeat every lcm(C, 4) / 4.
-        int halves = BatchNormPlan.Period(layout.Channels, 4) / 4;
+        // Half a of a step (4 lanes) holds elements 4a to 4a + 3; the halves' channel orders repeat every lcm(C x L, 4) / 4.
+        int halves = BatchNormPlan.Period(layout.PatternLength, 4) / 4;
         for (int h = 0; h < halves; h++)
         {
-            writer.Line($"var {perLane}Lanes{h} = {LaneValues(perLane, 4 * h, 4, layout.Channels)};");
+            writer.Line($"var {perLane}Lanes{h} = {LaneValues(perLane, 4 * h, 4, layout)};");
         }
 
         int accumulators = Math.Max(halves, 2 * (layout.LoopEnd > 0 ? layout.StepVectors : layout.RestVectors));
@@ -163,7 +166,7 @@ internal static class PeriodicBatchNormEmitter
             writer.Line($"var {total}Lanes{h} = {byOrder[h]};");
         }
 
-        string Deviation(long e) => $"{Names.Widen}.ToDouble({LayerNormEmitter.At("x", Literals.Int((int)e))}) - {perLane}{e % layout.Channels}";
+        string Deviation(long e) => $"{Names.Widen}.ToDouble({LayerNormEmitter.At("x", Literals.Int((int)e))}) - {perLane}{layout.Channel(e)}";
         if (squared)
         {
             foreach (long e in layout.ScalarElements)
@@ -174,9 +177,9 @@ internal static class PeriodicBatchNormEmitter
 
         for (int c = 0; c < layout.Channels; c++)
         {
-            var terms = Enumerable.Range(0, 4 * halves).Where(e => e % layout.Channels == c)
+            var terms = Enumerable.Range(0, 4 * halves).Where(e => layout.Channel(e) == c)
                 .Select(e => $"{V}.GetElement({total}Lanes{e / 4}, {e % 4})")
-                .Concat(layout.ScalarElements.Where(e => e % layout.Channels == c)
+                .Concat(layout.ScalarElements.Where(e => layout.Channel(e) == c)
                     .Select(e => squared ? $"tail{e} * tail{e}" : $"({Deviation(e)})"))
                 .ToList();
             writer.Line($"double {total}{c} = {VectorPasses.PairwiseSum(terms)};");
@@ -192,7 +195,7 @@ internal static class PeriodicBatchNormEmitter
     {
         writer.Line();
         writer.Line("// Store pass: each channel's constants in the lanes' channel order, vector q of a period taking order q.");
-        string Pattern(string name, int q) => LaneValues(name, Lanes * q, Lanes, layout.Channels);
+        string Pattern(string name, int q) => LaneValues(name, Lanes * q, Lanes, layout);
         var names = new List<string> { center, "scale" };
         names.AddRange(low is null ? [] : [low]);
         names.AddRange(hasBias ? ["bias"] : []);
@@ -230,7 +233,7 @@ internal static class PeriodicBatchNormEmitter
         foreach (long e in layout.ScalarElements)
         {
             string at = Literals.Int((int)e);
-            writer.Line($"{LayerNormEmitter.At("y", at)} = {Normalize(LayerNormEmitter.At("x", at), (e % layout.Channels).ToString(System.Globalization.CultureInfo.InvariantCulture), vector: false)};");
+            writer.Line($"{LayerNormEmitter.At("y", at)} = {Normalize(LayerNormEmitter.At("x", at), Literals.Int(layout.Channel(e)), vector: false)};");
         }
     }
 
@@ -254,10 +257,10 @@ internal static class PeriodicBatchNormEmitter
         }
     }
 
-    /// <summary>"Vector256.Create(name{e % C}, ...)" for elements first to first + count - 1; "Vector256.Create(name0)" for one channel.</summary>
-    private static string LaneValues(string name, int first, int count, int channels) => channels == 1
+    /// <summary>"Vector256.Create(name{channel of e}, ...)" for elements first to first + count - 1; "Vector256.Create(name0)" for one channel.</summary>
+    private static string LaneValues(string name, int first, int count, Layout layout) => layout.Channels == 1
         ? $"{V}.Create({name}0)"
-        : $"{V}.Create({string.Join(", ", Enumerable.Range(first, count).Select(e => $"{name}{e % channels}"))})";
+        : $"{V}.Create({string.Join(", ", Enumerable.Range(first, count).Select(e => $"{name}{layout.Channel(e)}"))})";
 
     private static string Offset(string start, int add) =>
         add == 0 ? start : int.TryParse(start, out int constant) ? Literals.Int(constant + add) : $"{start} + {add}";
@@ -268,11 +271,12 @@ internal static class PeriodicBatchNormEmitter
         public Layout(BatchNormPlan plan)
         {
             Channels = plan.Channels;
+            Inner = plan.Inner;
             Count = plan.Count;
-            Vectors = Period(Channels) / Lanes;
+            Vectors = Period(plan) / Lanes;
             StepVectors = Vectors * ((4 + Vectors - 1) / Vectors);
             Step = StepVectors * Lanes;
-            long total = (long)plan.Outer * Channels;
+            long total = (long)plan.Outer * PatternLength;
             LoopEnd = total / Step * Step;
             RestVectors = (int)((total - LoopEnd) / Lanes);
             long scalarStart = LoopEnd + (RestVectors * Lanes);
@@ -281,10 +285,16 @@ internal static class PeriodicBatchNormEmitter
 
         public int Channels { get; }
 
+        /// <summary>Values per run.</summary>
+        public int Inner { get; }
+
+        /// <summary>Elements after which the channels repeat: a row of C x L.</summary>
+        public int PatternLength => Channels * Inner;
+
         /// <summary>Values per channel.</summary>
         public int Count { get; }
 
-        /// <summary>Vectors per period: 1 for C = 1 or 2, 3 for C = 3.</summary>
+        /// <summary>Vectors per period: 1 for C x L = 1, 2, 4 or 8; 3 for 3, 6, 12 or 24.</summary>
         public int Vectors { get; }
 
         public int StepVectors { get; }
@@ -296,5 +306,8 @@ internal static class PeriodicBatchNormEmitter
         public int RestVectors { get; }
 
         public IReadOnlyList<long> ScalarElements { get; }
+
+        /// <summary>The channel of element e: (e / L) % C.</summary>
+        public int Channel(long e) => (int)(e / Inner % Channels);
     }
 }

@@ -84,12 +84,23 @@ internal sealed record BatchNormPlan(int Outer, int Channels, int Inner, Channel
     }
 
     /// <summary>
-    /// Float, inner 1, fewer channels than a Vector128 holds (C &lt;= 3), and at least one period of lcm(C, 8) elements:
-    /// measured against the scalar plans (2026-11-25), [256, 3] training 1413 -> 212 ns, [64, 3] inference 108 -> 23,
-    /// [16, 3] training 77 -> 39 (the naive loops: 2086, 179 and 130); [10, 3] inference 21.8 -> 13.4, training 56.9 -> 48.2.
+    /// Float, at least one period of lcm(C x L, 8) elements, and either inner 1 with fewer channels than a Vector128 holds
+    /// (C &lt;= 3) or runs of 2 or 3 values (no vector of the statistics pass fits one) whose period is at most
+    /// <see cref="Limits.PeriodicMaxVectors"/> Vector256s. Measured against the scalar plans (2026-11-25), [256, 3]
+    /// training 1413 -> 212 ns, [64, 3] inference 108 -> 23, [16, 3] training 77 -> 39 (the naive loops: 2086, 179 and
+    /// 130); [10, 3] inference 21.8 -> 13.4, training 56.9 -> 48.2.
     /// </summary>
-    private static bool PeriodicFits(ElementType element, int outer, int channels, int inner) =>
-        element == ElementType.Float && inner == 1 && channels * element.Size() < 16 && (long)outer * channels >= Period(channels, 8);
+    private static bool PeriodicFits(ElementType element, int outer, int channels, int inner)
+    {
+        if (element != ElementType.Float || (long)outer * channels * inner < Period((long)channels * inner, 8))
+        {
+            return false;
+        }
+
+        return inner == 1
+            ? channels * element.Size() < 16
+            : inner * element.Size() < 16 && Period((long)channels * inner, 8) / 8 <= Limits.PeriodicMaxVectors;
+    }
 
     /// <summary>
     /// Elements per table of the in-order store pass over short runs (<see cref="Limits.PeriodTableRunMaxBytes"/>):

@@ -175,4 +175,11 @@ internal static class Limits
     /// for 512-bit floats) is added into a double, so rounding error does not grow with the group size.
     /// </summary>
     public const int SumChunk = 1024;
+
+    /// <summary>
+    /// BatchNorm's periodic plan over runs of 2 or 3 floats: at most this many Vector256s per period of lcm(C x L, 8)
+    /// elements (C x L = 2, 3, 4, 6, 8, 12, 16 or 24), so the store pass's per-lane constants (4 vectors per vector of
+    /// the period) stay in registers.
+    /// </summary>
+    public const int PeriodicMaxVectors = 3;
 }

@@ -45,8 +45,11 @@ public static partial class BatchNormKernels
     [BatchNorm(40, 2, 3)]
     public static partial void TrainShortRuns(ReadOnlySpan<double> input, Span<double> output);
 
-    [BatchNorm(128, 2, 2, Mode = BatchNormMode.Inference)]
+    [BatchNorm(128, 2, 5, Mode = BatchNormMode.Inference)]
     public static partial void InferShortRuns(ReadOnlySpan<float> input, ReadOnlySpan<float> runningMean, ReadOnlySpan<float> runningVar, Span<float> output);
+
+    [BatchNorm(128, 2, 2)]
+    public static partial void TrainRunsOfTwo(ReadOnlySpan<float> input, Span<float> runningMean, Span<float> runningVar, Span<float> output);
 
     [BatchNorm(40, 1)]
     public static partial void TrainStrided(ReadOnlySpan<double> input, Span<double> output);

@@ -56,7 +56,8 @@ public sealed class AllocationTests
             BatchNormKernels.InferNcl(nclInput, channelWeight, channelWeight, runningMean, runningVar, nclOutput);
             BatchNormKernels.TrainChannelsLast(lastInput, lastOutput, runningMean, runningVar, batchMean, batchRstd);
             BatchNormKernels.TrainShortRuns(shortRunsInput, shortRunsOutput);
-            BatchNormKernels.InferShortRuns(nclInput.AsSpan(0, 512), runningMean.AsSpan(0, 2), runningVar.AsSpan(0, 2), nclOutput.AsSpan(0, 512));
+            BatchNormKernels.InferShortRuns(nclInput.AsSpan(0, 1280), runningMean.AsSpan(0, 2), runningVar.AsSpan(0, 2), nclOutput.AsSpan(0, 1280));
+            BatchNormKernels.TrainRunsOfTwo(nclInput.AsSpan(0, 512), runningMean.AsSpan(0, 2), runningVar.AsSpan(0, 2), nclOutput.AsSpan(0, 512));
             BatchNormKernels.TrainStrided(singleInput, singleOutput);
             TestKernels.Notebook(input8x3, output8x3);
             TestKernels.Affine768(input768, weight768, weight768, output768);

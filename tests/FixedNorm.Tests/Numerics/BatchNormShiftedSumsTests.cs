@@ -35,7 +35,8 @@ public sealed class BatchNormShiftedSumsTests
         ("Blocks256", 16, 32, 256),  // 512 KB: two blocks of 16 channels, 4 rows a visit
         ("BlocksTails", 4, 96, 250),  // 384 KB: two blocks of 48 channels, vector and scalar tails, 1 row a visit
         ("Runs7", 16, 3, 7),     // short runs in memory order: a Vector128 and a masked one each (scalar on Vector256)
-        ("Runs2", 128, 2, 2),    // runs of 2: scalar within each run
+        ("Runs2", 128, 2, 2),    // runs of 2 in a row of 4 values: the periodic plan (Vector256s in memory order)
+        ("Runs2Long", 32, 5, 2), // runs of 2 in rows of 10 (a period of 5 vectors, past the periodic plan): scalar within each run
         ("Runs10", 32, 16, 10),  // 16 channels of 32 runs of 10
     ];
 
@@ -75,6 +76,7 @@ public sealed class BatchNormShiftedSumsTests
     [InlineData("Runs7", "4 rows at a time", null)]
     [InlineData("Runs10", "4 rows at a time", null)]
     [InlineData("Runs2", null, null)]
+    [InlineData("Runs2Long", null, null)]
     public void RowsPerVisitAndChannelBlocksAreChosenPerShape(string name, string? rows, string? blocks)
     {
         string source = Assert.Single(Kernels.Value.GeneratedSources, s => s.Contains($" {name}(", StringComparison.Ordinal));
@@ -100,7 +102,7 @@ public sealed class BatchNormShiftedSumsTests
     [Theory]
     [InlineData("Runs10", 0, 2, 1)]
     [InlineData("Runs7", 0, 0, 3)]
-    [InlineData("Runs2", 1, 1, 1)]
+    [InlineData("Runs2Long", 1, 1, 1)]
     public void ShortRunsAreSummedInTheWidestVectorsThatFitARun(string name, int sums512, int sums256, int sums128)
     {
         string source = Assert.Single(Kernels.Value.GeneratedSources, s => s.Contains($" {name}(", StringComparison.Ordinal));

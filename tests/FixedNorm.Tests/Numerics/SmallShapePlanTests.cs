@@ -5,9 +5,9 @@ namespace FixedNorm.Tests.Numerics;
 /// <summary>
 /// The plans for small shapes against the float64 reference, over shapes that take them: the transposed plans (a
 /// Vector256 of groups or batch rows at a time: full blocks, leftover groups, one column, float and double, affine or
-/// not, in place), channels as lanes just past them, the periodic plan (many rows of 1 to 3 float channels, with
-/// and without a loop, whole vectors and single elements after it), and runs too short for vectors taken a period at a
-/// time from stack tables.
+/// not, in place), channels as lanes just past them, the periodic plan (many rows of 1 to 3 float channels, or of runs
+/// of 2 or 3 floats, with and without a loop, whole vectors and single elements after it), and runs too short for
+/// vectors taken a period at a time from stack tables.
 /// </summary>
 public sealed class SmallShapePlanTests
 {
@@ -51,17 +51,28 @@ public sealed class SmallShapePlanTests
         ("B37x2i", "[BatchNorm(37, 2, Mode = BatchNormMode.Inference)]", "float", [37, 2], true, false, Periodic),
         ("B21x1i", "[BatchNorm(21, 1, Mode = BatchNormMode.Inference)]", "float", [21, 1], true, false, Periodic),
         ("B10x3", "[BatchNorm(10, 3)]", "float", [10, 3], true, true, Periodic),       // one period and a quarter: 3 vectors, 6 values
+        // Runs of 2 or 3 floats whose rows of C x L repeat within 3 Vector256s, periodic too: rows of 4 (whole periods
+        // only), 6 (3 vectors a period, 2 values after), 12 (a step of 3 vectors, one vector and 12 values after),
+        // 16 (2 vectors a period), and a single channel.
+        ("B128x2x2i", "[BatchNorm(128, 2, 2, Mode = BatchNormMode.Inference)]", "float", [128, 2, 2], true, false, Periodic),
+        ("B128x2x2", "[BatchNorm(128, 2, 2)]", "float", [128, 2, 2], true, true, Periodic),
+        ("B131x3x2", "[BatchNorm(131, 3, 2, RunningVariance = BatchNormRunningVariance.Population)]", "float", [131, 3, 2], false, true, Periodic),
+        ("B37x4x3", "[BatchNorm(37, 4, 3, Momentum = 0.3)]", "float", [37, 4, 3], true, true, Periodic),
+        ("B37x4x3i", "[BatchNorm(37, 4, 3, Mode = BatchNormMode.Inference)]", "float", [37, 4, 3], true, false, Periodic),
+        ("B20x8x2", "[BatchNorm(20, 8, 2)]", "float", [20, 8, 2], true, true, Periodic),
+        ("B33x1x2", "[BatchNorm(33, 1, 2)]", "float", [33, 1, 2], true, true, Periodic),
         // Runs under 64 bytes, the store pass a period at a time from stack tables: whole periods only; values after
-        // them; runs of 9 (2 Vector256 or 3 Vector128 stores to fill a table's run); runs of 13 floats and 5 doubles.
-        ("B128x2x2i", "[BatchNorm(128, 2, 2, Mode = BatchNormMode.Inference)]", "float", [128, 2, 2], true, false, PeriodTables),
+        // them; runs of 9 (2 Vector256 or 3 Vector128 stores to fill a table's run); runs of 13 floats and 5 doubles;
+        // runs of 2 in rows of 10 (a period of 5 Vector256s, past the periodic plan).
+        ("B64x5x2i", "[BatchNorm(64, 5, 2, Mode = BatchNormMode.Inference)]", "float", [64, 5, 2], true, false, PeriodTables),
         ("B65x3x9", "[BatchNorm(65, 3, 9)]", "float", [65, 3, 9], true, true, PeriodTables),
-        ("B131x3x2", "[BatchNorm(131, 3, 2, RunningVariance = BatchNormRunningVariance.Population)]", "float", [131, 3, 2], false, true, PeriodTables),
+        ("B131x5x2", "[BatchNorm(131, 5, 2, RunningVariance = BatchNormRunningVariance.Population)]", "float", [131, 5, 2], false, true, PeriodTables),
         ("B70x5x13i", "[BatchNorm(70, 5, 13, Mode = BatchNormMode.Inference)]", "float", [70, 5, 13], true, false, PeriodTables),
         ("B40x3x3d", "[BatchNorm(40, 3, 3, Momentum = 0.3)]", "double", [40, 3, 3], true, true, PeriodTables),
         ("B41x3x5di", "[BatchNorm(41, 3, 5, Mode = BatchNormMode.Inference)]", "double", [41, 3, 5], true, false, PeriodTables),
         // Run by run: one period of runs of 7 (too few to pay for the tables); training of 2 channels.
         ("B16x3x7i", "[BatchNorm(16, 3, 7, Mode = BatchNormMode.Inference)]", "float", [16, 3, 7], true, false, RunByRun),
-        ("B128x2x2", "[BatchNorm(128, 2, 2)]", "float", [128, 2, 2], true, true, RunByRunTraining),
+        ("B64x2x5", "[BatchNorm(64, 2, 5)]", "float", [64, 2, 5], true, true, RunByRunTraining),
     ];
 
     private static readonly Lazy<CompiledKernels> Kernels = new(() => CompiledKernels.Compile(
