@@ -10,6 +10,9 @@ internal static class Names
     public const string Intrinsics = "global::System.Runtime.Intrinsics";
     public const string ThrowHelper = "global::FixedNorm.ThrowHelper";
     public const string Widen = "global::FixedNorm.Widen";
+
+    /// <summary>Horizontal sums (FixedNorm.Lanes.Sum): fewer instructions than VectorN.Sum.</summary>
+    public const string Lanes = "global::FixedNorm.Lanes";
     public const string GeneratedCode = "global::System.CodeDom.Compiler.GeneratedCode";
     public const string Tool = "FixedNorm";
 

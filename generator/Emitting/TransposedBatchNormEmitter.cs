@@ -104,16 +104,16 @@ internal static class TransposedBatchNormEmitter
                     writer.Line($"var shift{j} = {V}.WidenLower({V}.Create({V}.ToScalar(c{j})));");
                     writer.Line($"var low{j} = {V}.WidenLower(c{j}) - shift{j};");
                     writer.Line($"var high{j} = {V}.WidenUpper(c{j}) - shift{j};");
-                    writer.Line($"double sum{j} = {V}.Sum(low{j} + high{j});");
+                    writer.Line($"double sum{j} = {Names.Lanes}.Sum(low{j} + high{j});");
                     string squares = features.VectorFusedMultiplyAdd ? $"{V}.FusedMultiplyAdd(low{j}, low{j}, high{j} * high{j})" : $"low{j} * low{j} + high{j} * high{j}";
-                    writer.Line($"double squares{j} = {V}.Sum({squares});");
+                    writer.Line($"double squares{j} = {Names.Lanes}.Sum({squares});");
                 }
                 else
                 {
                     writer.Line($"var shift{j} = {V}.Create({V}.ToScalar(c{j}));");
                     writer.Line($"var deviations{j} = c{j} - shift{j};");
-                    writer.Line($"double sum{j} = {V}.Sum(deviations{j});");
-                    writer.Line($"double squares{j} = {V}.Sum(deviations{j} * deviations{j});");
+                    writer.Line($"double sum{j} = {Names.Lanes}.Sum(deviations{j});");
+                    writer.Line($"double squares{j} = {Names.Lanes}.Sum(deviations{j} * deviations{j});");
                 }
 
                 writer.Line($"double drift{j} = sum{j} / {lanes};");

@@ -329,7 +329,7 @@ internal static class VectorBatchNormEmitter
                 [$"var d = {VectorPasses.Load(v, "x", row)} - shift - mu;", "acc += d * d;"]);
             if (isFloat)
             {
-                using (writer.Block($"if (!double.IsFinite({v}.Sum(sumOfSquaresLo + sumOfSquaresHi)))"))
+                using (writer.Block($"if (!double.IsFinite({Names.Lanes}.Sum(sumOfSquaresLo + sumOfSquaresHi)))"))
                 {
                     writer.Line("// Float squares overflowed (or the values hold NaN/Inf): square each deviation in double instead.");
                     writer.Line("sumOfSquaresLo = default;");

@@ -164,8 +164,8 @@ internal static class VectorLayerNormEmitter
         using (writer.Block("for (int attempt = 0; ; attempt++)"))
         {
             EmitShiftedSums(writer, width, passes, n, "x");
-            writer.Line($"drift = deviations / {n};");
-            writer.Line($"variance = {Names.Math}.Max(0, sumOfSquares / {n} - drift * drift);");
+            writer.Line($"drift = deviations * (1.0 / {n});");
+            writer.Line($"variance = {Names.Math}.Max(0, sumOfSquares * (1.0 / {n}) - drift * drift);");
             writer.Line($"// Most groups stop here. If the first element lies more than {Limits.ShiftDeviationsMax} standard deviations from the mean, the");
             writer.Line("// difference above cancels digits: once more around the mean just found (the corrected two-pass algorithm).");
             using (writer.Block($"if (attempt > 0 || drift * drift <= {Limits.ShiftDeviationsMax * Limits.ShiftDeviationsMax} * variance)"))

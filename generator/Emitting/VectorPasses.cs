@@ -143,9 +143,9 @@ internal sealed class VectorPasses(SourceWriter writer, ElementType element, Vec
     /// <summary>How many doubles <see cref="SumRawAndSquares"/> adds into at <c>partials</c>: two double vectors.</summary>
     public int PartialsLength => 2 * width.Lanes(ElementType.Double);
 
-    /// <summary>"Vector512.Sum(Vector512.LoadUnsafe(ref partials, k * lanes))": one of the two partial totals.</summary>
+    /// <summary>"FixedNorm.Lanes.Sum(Vector512.LoadUnsafe(ref partials, k * lanes))": one of the two partial totals.</summary>
     public string PartialTotal(string partials, int index) =>
-        $"{width.Class}.Sum({Load(width.Class, partials, Literals.Int(index * width.Lanes(ElementType.Double)))})";
+        $"{Names.Lanes}.Sum({Load(width.Class, partials, Literals.Int(index * width.Lanes(ElementType.Double)))})";
 
     /// <summary>Writes <c>store(vector class, offset)</c> for every vector and element of [0, length).</summary>
     public void ForEach(int length, Func<string, string, string> vectorStatement, Func<string, string> scalarStatement)
@@ -312,14 +312,14 @@ internal sealed class VectorPasses(SourceWriter writer, ElementType element, Vec
                 writer.Line($"var d{offset} = {term};");
                 writer.Line(mode switch
                 {
-                    SumMode.Plain => $"{total} += {narrow}.Sum(d{offset});",
-                    SumMode.Wide when widen => $"{total} += {narrow}.Sum({narrow}.WidenLower(d{offset}) + {narrow}.WidenUpper(d{offset}));",
-                    SumMode.Wide => $"{total} += {narrow}.Sum(d{offset});",
-                    _ => $"{total} += {narrow}.Sum(d{offset} * d{offset});",
+                    SumMode.Plain => $"{total} += {Names.Lanes}.Sum(d{offset});",
+                    SumMode.Wide when widen => $"{total} += {Names.Lanes}.Sum({narrow}.WidenLower(d{offset}) + {narrow}.WidenUpper(d{offset}));",
+                    SumMode.Wide => $"{total} += {Names.Lanes}.Sum(d{offset});",
+                    _ => $"{total} += {Names.Lanes}.Sum(d{offset} * d{offset});",
                 });
                 if (mode == SumMode.SquaresAndDeviations)
                 {
-                    writer.Line($"{deviations} += {narrow}.Sum(d{offset});");
+                    writer.Line($"{deviations} += {Names.Lanes}.Sum(d{offset});");
                 }
             }
         }
@@ -337,7 +337,7 @@ internal sealed class VectorPasses(SourceWriter writer, ElementType element, Vec
 
         if (widen)
         {
-            writer.Line($"{total} += {width.Class}.Sum({PairwiseSum(acc)} + {PairwiseSum(second)});");
+            writer.Line($"{total} += {Names.Lanes}.Sum({PairwiseSum(acc)} + {PairwiseSum(second)});");
             return;
         }
 
@@ -450,8 +450,8 @@ internal sealed class VectorPasses(SourceWriter writer, ElementType element, Vec
                 {
                     string narrow = piece.Width.Class;
                     writer.Line($"var {d} = {Load(narrow, references[run], offset)};");
-                    SumAndShift(d, shift(narrow), $"{sum} += {narrow}.Sum({narrow}.WidenLower({d}) + {narrow}.WidenUpper({d}));", $"{sum} += {narrow}.Sum({d});");
-                    writer.Line($"{squares} += {narrow}.Sum({d} * {d});");
+                    SumAndShift(d, shift(narrow), $"{sum} += {Names.Lanes}.Sum({narrow}.WidenLower({d}) + {narrow}.WidenUpper({d}));", $"{sum} += {Names.Lanes}.Sum({d});");
+                    writer.Line($"{squares} += {Names.Lanes}.Sum({d} * {d});");
                 }
             }
         }
@@ -473,7 +473,7 @@ internal sealed class VectorPasses(SourceWriter writer, ElementType element, Vec
         string rawTotal = isFloat ? $"{PairwiseSum(raw)} + {PairwiseSum(rawHigh)}" : PairwiseSum(raw);
         if (partials is null)
         {
-            writer.Line($"{sum} += {v}.Sum({rawTotal});");
+            writer.Line($"{sum} += {Names.Lanes}.Sum({rawTotal});");
             AddHorizontal(squares, acc);
             return;
         }
@@ -504,7 +504,7 @@ internal sealed class VectorPasses(SourceWriter writer, ElementType element, Vec
         string sum = PairwiseSum(accumulators);
         if (element == ElementType.Double)
         {
-            writer.Line($"{total} += {width.Class}.Sum({sum});");
+            writer.Line($"{total} += {Names.Lanes}.Sum({sum});");
             return;
         }
 
@@ -520,8 +520,8 @@ internal sealed class VectorPasses(SourceWriter writer, ElementType element, Vec
     /// <summary>The lanes of a vector of the element type added up in double (float lanes widened first).</summary>
     private string WideSum(string vector) =>
         element == ElementType.Double
-            ? $"{width.Class}.Sum({vector})"
-            : $"{width.Class}.Sum({width.Class}.WidenLower({vector}) + {width.Class}.WidenUpper({vector}))";
+            ? $"{Names.Lanes}.Sum({vector})"
+            : $"{Names.Lanes}.Sum({width.Class}.WidenLower({vector}) + {width.Class}.WidenUpper({vector}))";
 
     /// <summary>
     /// The loop over full vectors: <c>for (nuint i = start; i &lt; end; i += stride)</c> with <see cref="Limits.Accumulators"/>
