@@ -282,7 +282,7 @@ internal static class InOrderBatchNormEmitter
     }
 
     /// <summary>"Span&lt;T&gt; name = stackalloc T[count];" and "ref T nameRef = ..." for each name.</summary>
-    private static void DeclareBuffers(SourceWriter writer, string type, int count, params string[] names)
+    internal static void DeclareBuffers(SourceWriter writer, string type, int count, params string[] names)
     {
         foreach (string name in names)
         {

@@ -17,65 +17,14 @@ internal static class RowOrderBatchNormEmitter
     public static void EmitTraining(SourceWriter writer, BatchNormSpec spec, BatchNormPlan plan, SegmentLayout layout, TargetFeatures features)
     {
         string type = spec.Element.Keyword();
-        var lanes = new Halves(writer, layout.Width.Class, spec.Element == ElementType.Float);
-        string v = lanes.Vector;
-        bool isFloat = lanes.IsFloat;
-        string[] halves = lanes.Names;
+        string v = layout.Width.Class;
         int[] blocks = Enumerable.Range(0, layout.LoopIterations).ToArray();
         string offset(int k) => Literals.Int(k * layout.Lanes);
         string rowsEnd = Literals.Int((long)plan.Outer * plan.Channels);
         string multiplyAdd(string a, string b, string c) => features.VectorFusedMultiplyAdd ? $"{v}.FusedMultiplyAdd({a}, {b}, {c})" : $"{a} * {b} + {c}";
 
-        writer.Line(isFloat
-            ? "// Pass 1, row by row with every block of channels in registers: the raw values (in double lanes), and the squares"
-            : "// Pass 1, row by row with every block of channels in registers: the deviations from the first row (shift) per lane");
-        writer.Line(isFloat
-            ? $"// of their deviations from the first row (shift) per lane, in float over chunks of {Limits.RowChunk} rows widened into double totals."
-            : "// and their squares.");
-        foreach (int k in blocks)
-        {
-            writer.Line($"var shift{k} = {VectorPasses.Load(v, "inputRef", offset(k))};");
-            writer.Line($"{v}<double> {string.Join(", ", new[] { "sum", "sq" }.SelectMany(s => halves.Select(h => $"{s}{k}Total{h} = default")))};");
-        }
-
-        (string, string)[] sums = blocks.Select(k => ($"sq{k}", $"sq{k}Total")).ToArray();
-        // Float: the raw values into double lanes (exact); double: the deviations (a raw double sum rounds).
-        IEnumerable<string> RowSums(string row, int k)
-        {
-            yield return $"var x{k} = {VectorPasses.Load(v, "inputRef", k == 0 ? row : $"{row} + {offset(k)}")};";
-            if (isFloat)
-            {
-                yield return $"sum{k}TotalLo += {v}.WidenLower(x{k});";
-                yield return $"sum{k}TotalHi += {v}.WidenUpper(x{k});";
-            }
-
-            yield return $"var d{k} = x{k} - shift{k};";
-            if (!isFloat)
-            {
-                yield return $"sum{k}Total += d{k};";
-            }
-
-            yield return features.VectorFusedMultiplyAdd ? $"sq{k} = {v}.FusedMultiplyAdd(d{k}, d{k}, sq{k});" : $"sq{k} += d{k} * d{k};";
-        }
-
-        VectorBatchNormEmitter.EmitRowSums(writer, plan, v, type, isFloat, sums, row => blocks.SelectMany(k => RowSums(row, k)).ToArray());
-
-        writer.Line();
-        writer.Line("// Each block's center (shift + mu), scale = invStd * weight and bias for pass 2.");
-        foreach (int k in blocks)
-        {
-            writer.Line($"{v}<{type}> mu{k}, scale{k};");
-            writer.Line(spec.HasBias ? $"var b{k} = {VectorPasses.Load(v, "biasRef", offset(k))};" : $"var b{k} = {v}<{type}>.Zero;");
-        }
-
-        foreach (int k in blocks)
-        {
-            writer.Line();
-            using (writer.Block($"// Channels [{k * layout.Lanes}, {(k + 1) * layout.Lanes}): statistics per lane"))
-            {
-                EmitBlockStatistics(lanes, spec, plan, k, offset(k), rowsEnd);
-            }
-        }
+        EmitStatistics(writer, spec, plan, layout, features, blocks, "inputRef", offset, k =>
+            writer.Line(spec.HasBias ? $"var b{k} = {VectorPasses.Load(v, "biasRef", offset(k))};" : $"var b{k} = {v}<{type}>.Zero;"));
 
         writer.Line();
         writer.Line("// Pass 2: y = (x - shift - mu) * scale + b, row by row, every block of a row in turn.");
@@ -100,10 +49,80 @@ internal static class RowOrderBatchNormEmitter
     }
 
     /// <summary>
+    /// Pass 1 over every row for the given blocks of channels, all in registers, then each block's statistics: leaves
+    /// shift{k}, mu{k} and scale{k} in scope (after <paramref name="declare"/>(k) for each block). Rows are read from
+    /// <paramref name="source"/> (a ref to the first block's first channel), block k at column k x lanes; the per-channel
+    /// spans (running statistics, mean, rstd, weight) at <paramref name="channel"/>(k).
+    /// </summary>
+    internal static void EmitStatistics(
+        SourceWriter writer, BatchNormSpec spec, BatchNormPlan plan, SegmentLayout layout, TargetFeatures features, int[] blocks, string source,
+        Func<int, string> channel, Action<int> declare)
+    {
+        string type = spec.Element.Keyword();
+        var lanes = new Halves(writer, layout.Width.Class, spec.Element == ElementType.Float);
+        string v = lanes.Vector;
+        bool isFloat = lanes.IsFloat;
+        string[] halves = lanes.Names;
+        string offset(int k) => Literals.Int(k * layout.Lanes);
+        string rowsEnd = Literals.Int((long)plan.Outer * plan.Channels);
+
+        writer.Line(isFloat
+            ? "// Pass 1, row by row with every block of channels in registers: the raw values (in double lanes), and the squares"
+            : "// Pass 1, row by row with every block of channels in registers: the deviations from the first row (shift) per lane");
+        writer.Line(isFloat
+            ? $"// of their deviations from the first row (shift) per lane, in float over chunks of {Limits.RowChunk} rows widened into double totals."
+            : "// and their squares.");
+        foreach (int k in blocks)
+        {
+            writer.Line($"var shift{k} = {VectorPasses.Load(v, source, offset(k))};");
+            writer.Line($"{v}<double> {string.Join(", ", new[] { "sum", "sq" }.SelectMany(s => halves.Select(h => $"{s}{k}Total{h} = default")))};");
+        }
+
+        (string, string)[] sums = blocks.Select(k => ($"sq{k}", $"sq{k}Total")).ToArray();
+        // Float: the raw values into double lanes (exact); double: the deviations (a raw double sum rounds).
+        IEnumerable<string> RowSums(string row, int k)
+        {
+            yield return $"var x{k} = {VectorPasses.Load(v, source, k == 0 ? row : $"{row} + {offset(k)}")};";
+            if (isFloat)
+            {
+                yield return $"sum{k}TotalLo += {v}.WidenLower(x{k});";
+                yield return $"sum{k}TotalHi += {v}.WidenUpper(x{k});";
+            }
+
+            yield return $"var d{k} = x{k} - shift{k};";
+            if (!isFloat)
+            {
+                yield return $"sum{k}Total += d{k};";
+            }
+
+            yield return features.VectorFusedMultiplyAdd ? $"sq{k} = {v}.FusedMultiplyAdd(d{k}, d{k}, sq{k});" : $"sq{k} += d{k} * d{k};";
+        }
+
+        VectorBatchNormEmitter.EmitRowSums(writer, plan, v, type, isFloat, sums, row => blocks.SelectMany(k => RowSums(row, k)).ToArray());
+
+        writer.Line();
+        writer.Line("// Each block's center (shift + mu), scale = invStd * weight and bias for pass 2.");
+        foreach (int k in blocks)
+        {
+            writer.Line($"{v}<{type}> mu{k}, scale{k};");
+            declare(k);
+        }
+
+        foreach (int k in blocks)
+        {
+            writer.Line();
+            using (writer.Block($"// Channels [{k * layout.Lanes}, {(k + 1) * layout.Lanes}): statistics per lane"))
+            {
+                EmitBlockStatistics(lanes, spec, plan, k, source, offset(k), channel(k), rowsEnd);
+            }
+        }
+    }
+
+    /// <summary>
     /// One block's statistics per lane from its totals (once more in double where the float sums cannot be trusted):
     /// the stored statistics, then mu{k} and scale{k} for pass 2.
     /// </summary>
-    private static void EmitBlockStatistics(Halves lanes, BatchNormSpec spec, BatchNormPlan plan, int k, string block, string rowsEnd)
+    private static void EmitBlockStatistics(Halves lanes, BatchNormSpec spec, BatchNormPlan plan, int k, string source, string column, string block, string rowsEnd)
     {
         SourceWriter writer = lanes.Writer;
         string v = lanes.Vector;
@@ -132,7 +151,7 @@ internal static class RowOrderBatchNormEmitter
             writer.Line($"{v}<double> {string.Join(", ", halves.SelectMany(h => new[] { $"devD{h} = default", $"sqD{h} = default" }))};");
             using (writer.Block($"for (nuint row = 0; row < {rowsEnd}; row += {plan.Channels})"))
             {
-                lanes.Widen("x", VectorPasses.Load(v, "inputRef", k == 0 ? "row" : $"row + {block}"));
+                lanes.Widen("x", VectorPasses.Load(v, source, k == 0 ? "row" : $"row + {column}"));
                 foreach (string h in halves)
                 {
                     writer.Line($"var d{h} = x{h} - center{h};");
@@ -186,19 +205,5 @@ internal static class RowOrderBatchNormEmitter
         }
 
         writer.Line($"mu{k} = {lanes.Narrow(h => "mu" + h)};");
-    }
-
-    /// <summary>Double lanes of a vector class: two halves (Lo, Hi) for float blocks, one for double blocks.</summary>
-    private sealed record Halves(SourceWriter Writer, string Vector, bool IsFloat)
-    {
-        public string[] Names { get; } = IsFloat ? ["Lo", "Hi"] : [""];
-
-        /// <summary>"(var nameLo, var nameHi) = V.Widen(expression);" or "var name = expression;".</summary>
-        public void Widen(string name, string expression) => Writer.Line(IsFloat
-            ? $"(var {name}Lo, var {name}Hi) = {Vector}.Widen({expression});"
-            : $"var {name} = {expression};");
-
-        /// <summary>"V.Narrow(partLo, partHi)" or the one part.</summary>
-        public string Narrow(Func<string, string> part) => IsFloat ? $"{Vector}.Narrow({part("Lo")}, {part("Hi")})" : part("");
     }
 }

@@ -51,6 +51,12 @@ internal static class VectorBatchNormEmitter
                 return;
             }
 
+            if (ChannelTablesBatchNormEmitter.Applies(spec, layout))
+            {
+                ChannelTablesBatchNormEmitter.Emit(writer, spec, plan, layout, features);
+                return;
+            }
+
             if (!spec.Training && layout.LoopIterations + layout.After.Count(p => p.Width is not null) <= Limits.RowOrderBlocksMax)
             {
                 EmitInferenceRows(writer, spec, plan, layout, features);
@@ -265,7 +271,7 @@ internal static class VectorBatchNormEmitter
     /// One block of channels [cb, cb + lanes) as vector lanes. Float sums run over chunks of rows in float and are
     /// widened into two double vectors (Lo, Hi); double sums add straight into double vectors.
     /// </summary>
-    private static void EmitBlock(SourceWriter writer, BatchNormSpec spec, BatchNormPlan plan, VectorWidth width, string cb, TargetFeatures features)
+    internal static void EmitBlock(SourceWriter writer, BatchNormSpec spec, BatchNormPlan plan, VectorWidth width, string cb, TargetFeatures features)
     {
         ElementType element = spec.Element;
         string type = element.Keyword();

@@ -66,6 +66,13 @@ internal static class Limits
     public const int RowOrderTrainingBlocksMax = 4;
 
     /// <summary>
+    /// Channels-last training with more blocks of channels than that takes its statistics this many blocks at a time on
+    /// the narrower paths (Vector256, Vector128: 16 registers where AVX-512 is missing; a block holds 6), and
+    /// <see cref="RowOrderTrainingBlocksMax"/> on Vector512, each group over every row (see ChannelTablesBatchNormEmitter).
+    /// </summary>
+    public const int NarrowGroupBlocks = 2;
+
+    /// <summary>
     /// In-order BatchNorm training adds each run's vector sums into two double vectors per channel on the stack, up to
     /// this many bytes (256 channels at 512 bits); with more channels each run's sums are added up horizontally.
     /// </summary>

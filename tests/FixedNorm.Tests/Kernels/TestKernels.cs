@@ -42,6 +42,14 @@ public static partial class BatchNormKernels
     public static partial void TrainChannelsLast(ReadOnlySpan<float> input, Span<float> output,
         Span<float> runningMean, Span<float> runningVar, Span<float> mean, Span<float> rstd);
 
+    [BatchNorm(32, 4, 4, 256, ChannelAxis = -1)]
+    public static partial void TrainManyChannels(ReadOnlySpan<float> input, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias,
+        Span<float> runningMean, Span<float> runningVar, Span<float> output);
+
+    [BatchNorm(32, 4, 4, 256, ChannelAxis = -1, Mode = BatchNormMode.Inference)]
+    public static partial void InferManyChannels(ReadOnlySpan<float> input, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias,
+        ReadOnlySpan<float> runningMean, ReadOnlySpan<float> runningVar, Span<float> output);
+
     [BatchNorm(40, 2, 3)]
     public static partial void TrainShortRuns(ReadOnlySpan<double> input, Span<double> output);
 

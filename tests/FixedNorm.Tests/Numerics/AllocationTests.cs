@@ -43,7 +43,11 @@ public sealed class AllocationTests
         var shortRunsOutput = new double[240];
         var singleInput = new double[40];
         var singleOutput = new double[40];
+        var wideWeight = new float[256];
+        var wideMean = new float[256];
+        var wideVar = new float[256];
         Array.Fill(runningVar, 1f);
+        Array.Fill(wideVar, 1f);
         for (int i = 0; i < nclInput.Length; i++)
         {
             nclInput[i] = i % 13;
@@ -59,6 +63,8 @@ public sealed class AllocationTests
             BatchNormKernels.InferShortRuns(nclInput.AsSpan(0, 1280), runningMean.AsSpan(0, 2), runningVar.AsSpan(0, 2), nclOutput.AsSpan(0, 1280));
             BatchNormKernels.TrainRunsOfTwo(nclInput.AsSpan(0, 512), runningMean.AsSpan(0, 2), runningVar.AsSpan(0, 2), nclOutput.AsSpan(0, 512));
             BatchNormKernels.TrainStrided(singleInput, singleOutput);
+            BatchNormKernels.TrainManyChannels(nclInput.AsSpan(0, 131072), wideWeight, wideWeight, wideMean, wideVar, nclOutput.AsSpan(0, 131072));
+            BatchNormKernels.InferManyChannels(nclInput.AsSpan(0, 131072), wideWeight, wideWeight, wideMean, wideVar, nclOutput.AsSpan(0, 131072));
             TestKernels.Notebook(input8x3, output8x3);
             TestKernels.Affine768(input768, weight768, weight768, output768);
             TestKernels.Aligned768(inputAligned, weight768, weight768, outputAligned);

@@ -119,6 +119,21 @@ public sealed class BatchNormSnapshotTests
         """));
 
     [Fact]
+    public void ChannelsLastInferenceManyChannels() => SourceSnapshots.Match(GeneratorHarness.Run("""
+        using System;
+        using FixedNorm;
+
+        namespace Demo;
+
+        public sealed partial class Block
+        {
+            [BatchNorm(8, 7, 7, 260, ChannelAxis = -1, Mode = BatchNormMode.Inference)]
+            public static partial void Wide(ReadOnlySpan<float> input, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias,
+                ReadOnlySpan<float> runningMean, ReadOnlySpan<float> runningVar, Span<float> output);
+        }
+        """));
+
+    [Fact]
     public void ChannelsLastTrainingInRowOrder() => SourceSnapshots.Match(GeneratorHarness.Run("""
         using System;
         using FixedNorm;
