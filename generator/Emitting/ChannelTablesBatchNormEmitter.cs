@@ -99,24 +99,7 @@ internal static class ChannelTablesBatchNormEmitter
             }
         }
 
-        foreach (Piece piece in layout.After)
-        {
-            string offset = Literals.Int(piece.Offset);
-            if (piece.Width is null)
-            {
-                using (writer.Block($"// Channel {piece.Offset}"))
-                {
-                    ScalarBatchNormEmitter.EmitChannel(writer, spec, plan, offset);
-                }
-            }
-            else
-            {
-                using (writer.Block($"// Channels [{piece.Offset}, {piece.Offset + piece.Width.Lanes(spec.Element)})"))
-                {
-                    VectorBatchNormEmitter.EmitBlock(writer, spec, plan, piece.Width, offset, features);
-                }
-            }
-        }
+        VectorBatchNormEmitter.EmitChannelsAfter(writer, spec, plan, layout, features);
     }
 
     /// <summary>

@@ -78,25 +78,31 @@ internal static class VectorBatchNormEmitter
                 }
             }
 
-            foreach (Piece piece in layout.After)
+            EmitChannelsAfter(writer, spec, plan, layout, features);
+        });
+
+    /// <summary>The channels after a layout's whole blocks, each narrower vector or single channel on its own.</summary>
+    internal static void EmitChannelsAfter(SourceWriter writer, BatchNormSpec spec, BatchNormPlan plan, SegmentLayout layout, TargetFeatures features)
+    {
+        foreach (Piece piece in layout.After)
+        {
+            string offset = Literals.Int(piece.Offset);
+            if (piece.Width is null)
             {
-                string offset = Literals.Int(piece.Offset);
-                if (piece.Width is null)
+                using (writer.Block($"// Channel {piece.Offset}"))
                 {
-                    using (writer.Block($"// Channel {piece.Offset}"))
-                    {
-                        ScalarBatchNormEmitter.EmitChannel(writer, spec, plan, offset);
-                    }
-                }
-                else
-                {
-                    using (writer.Block($"// Channels [{piece.Offset}, {piece.Offset + piece.Width.Lanes(spec.Element)})"))
-                    {
-                        EmitBlock(writer, spec, plan, piece.Width, offset, features);
-                    }
+                    ScalarBatchNormEmitter.EmitChannel(writer, spec, plan, offset);
                 }
             }
-        });
+            else
+            {
+                using (writer.Block($"// Channels [{piece.Offset}, {piece.Offset + piece.Width.Lanes(spec.Element)})"))
+                {
+                    EmitBlock(writer, spec, plan, piece.Width, offset, features);
+                }
+            }
+        }
+    }
 
     /// <summary>
     /// Inference across channels in memory order: each block's center, scale and bias are set up once in registers,
