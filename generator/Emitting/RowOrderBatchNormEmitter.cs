@@ -39,13 +39,7 @@ internal static class RowOrderBatchNormEmitter
             }
         }
 
-        foreach (Piece piece in layout.After)
-        {
-            using (writer.Block($"// Channel {piece.Offset}"))
-            {
-                ScalarBatchNormEmitter.EmitChannel(writer, spec, plan, Literals.Int(piece.Offset));
-            }
-        }
+        VectorBatchNormEmitter.EmitChannelsAfter(writer, spec, plan, layout, features);
     }
 
     /// <summary>
