@@ -30,7 +30,7 @@ internal static class ChannelTablesBatchNormEmitter
         int whole = layout.LoopIterations * lanes;
         if (spec.Training)
         {
-            int group = layout.Width.Bits == 512 ? Limits.RowOrderTrainingBlocksMax : Limits.NarrowGroupBlocks;
+            int group = Limits.RowOrderTrainingBlocksMax;
             writer.Line($"// {layout.LoopIterations} blocks of {lanes} channels: the statistics {group} blocks at a time (a group's sums in registers), each");
             writer.Line("// group over every row, with each channel's shift, mu and scale into stack tables; then one pass in row order.");
             InOrderBatchNormEmitter.DeclareBuffers(writer, type, whole, "shifts", "mus", "scales");

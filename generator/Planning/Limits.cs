@@ -61,16 +61,11 @@ internal static class Limits
 
     /// <summary>
     /// Channels-last training streams rows in memory order with every block of channels in registers (two accumulators
-    /// and a shift each, then shift, mu, scale and bias) up to this many whole blocks; wider rows go block by block.
+    /// and a shift each, then shift, mu, scale and bias) up to this many whole blocks; with more, its statistics take this
+    /// many blocks at a time (ChannelTablesBatchNormEmitter), on every path: on Vector256 with AVX2's 16 registers, 4 were
+    /// faster than 2 ([16, 32, 32, 64] training 263 to 296 us against 405, [16, 16, 16, 256] 341 to 360 against 388 on Zen 4).
     /// </summary>
     public const int RowOrderTrainingBlocksMax = 4;
-
-    /// <summary>
-    /// Channels-last training with more blocks of channels than that takes its statistics this many blocks at a time on
-    /// the narrower paths (Vector256, Vector128: 16 registers where AVX-512 is missing; a block holds 6), and
-    /// <see cref="RowOrderTrainingBlocksMax"/> on Vector512, each group over every row (see ChannelTablesBatchNormEmitter).
-    /// </summary>
-    public const int NarrowGroupBlocks = 2;
 
     /// <summary>
     /// In-order BatchNorm training adds each run's vector sums into two double vectors per channel on the stack, up to
