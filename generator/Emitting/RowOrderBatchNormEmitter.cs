@@ -23,8 +23,25 @@ internal static class RowOrderBatchNormEmitter
         string rowsEnd = Literals.Int((long)plan.Outer * plan.Channels);
         string multiplyAdd(string a, string b, string c) => features.VectorFusedMultiplyAdd ? $"{v}.FusedMultiplyAdd({a}, {b}, {c})" : $"{a} * {b} + {c}";
 
-        EmitStatistics(writer, spec, plan, layout, features, blocks, "inputRef", offset, k =>
-            writer.Line(spec.HasBias ? $"var b{k} = {VectorPasses.Load(v, "biasRef", offset(k))};" : $"var b{k} = {v}<{type}>.Zero;"));
+        EmitSums(writer, spec, plan, layout, features, blocks, "inputRef");
+
+        writer.Line();
+        writer.Line("// Each block's center (shift + mu), scale = invStd * weight and bias for pass 2.");
+        foreach (int k in blocks)
+        {
+            writer.Line($"{v}<{type}> mu{k}, scale{k};");
+            writer.Line(spec.HasBias ? $"var b{k} = {VectorPasses.Load(v, "biasRef", offset(k))};" : $"var b{k} = {v}<{type}>.Zero;");
+        }
+
+        var lanes = new Halves(writer, v, spec.Element == ElementType.Float);
+        foreach (int k in blocks)
+        {
+            writer.Line();
+            using (writer.Block($"// Channels [{k * layout.Lanes}, {(k + 1) * layout.Lanes}): statistics per lane"))
+            {
+                EmitBlockStatistics(lanes, spec, plan, k, "inputRef", offset(k), offset(k), rowsEnd);
+            }
+        }
 
         writer.Line();
         writer.Line("// Pass 2: y = (x - shift - mu) * scale + b, row by row, every block of a row in turn.");
@@ -43,14 +60,12 @@ internal static class RowOrderBatchNormEmitter
     }
 
     /// <summary>
-    /// Pass 1 over every row for the given blocks of channels, all in registers, then each block's statistics: leaves
-    /// shift{k}, mu{k} and scale{k} in scope (after <paramref name="declare"/>(k) for each block). Rows are read from
-    /// <paramref name="source"/> (a ref to the first block's first channel), block k at column k x lanes; the per-channel
-    /// spans (running statistics, mean, rstd, weight) at <paramref name="channel"/>(k).
+    /// Pass 1 over every row for the given blocks of channels, all in registers: leaves shift{k} and the double totals
+    /// sum{k}Total{h} and sq{k}Total{h} in scope. Rows are read from <paramref name="source"/> (a ref to the first block's
+    /// first channel), block k at column k x lanes.
     /// </summary>
-    internal static void EmitStatistics(
-        SourceWriter writer, BatchNormSpec spec, BatchNormPlan plan, SegmentLayout layout, TargetFeatures features, int[] blocks, string source,
-        Func<int, string> channel, Action<int> declare)
+    internal static void EmitSums(
+        SourceWriter writer, BatchNormSpec spec, BatchNormPlan plan, SegmentLayout layout, TargetFeatures features, int[] blocks, string source)
     {
         string type = spec.Element.Keyword();
         var lanes = new Halves(writer, layout.Width.Class, spec.Element == ElementType.Float);
@@ -58,7 +73,6 @@ internal static class RowOrderBatchNormEmitter
         bool isFloat = lanes.IsFloat;
         string[] halves = lanes.Names;
         string offset(int k) => Literals.Int(k * layout.Lanes);
-        string rowsEnd = Literals.Int((long)plan.Outer * plan.Channels);
 
         writer.Line(isFloat
             ? "// Pass 1, row by row with every block of channels in registers: the raw values (in double lanes), and the squares"
@@ -93,30 +107,14 @@ internal static class RowOrderBatchNormEmitter
         }
 
         VectorBatchNormEmitter.EmitRowSums(writer, plan, v, type, isFloat, sums, row => blocks.SelectMany(k => RowSums(row, k)).ToArray());
-
-        writer.Line();
-        writer.Line("// Each block's center (shift + mu), scale = invStd * weight and bias for pass 2.");
-        foreach (int k in blocks)
-        {
-            writer.Line($"{v}<{type}> mu{k}, scale{k};");
-            declare(k);
-        }
-
-        foreach (int k in blocks)
-        {
-            writer.Line();
-            using (writer.Block($"// Channels [{k * layout.Lanes}, {(k + 1) * layout.Lanes}): statistics per lane"))
-            {
-                EmitBlockStatistics(lanes, spec, plan, k, source, offset(k), channel(k), rowsEnd);
-            }
-        }
     }
 
     /// <summary>
-    /// One block's statistics per lane from its totals (once more in double where the float sums cannot be trusted):
-    /// the stored statistics, then mu{k} and scale{k} for pass 2.
+    /// One block's statistics per lane from its totals (once more in double where the float sums cannot be trusted,
+    /// rows read from <paramref name="source"/> at <paramref name="column"/>): the stored statistics (the per-channel spans
+    /// at <paramref name="block"/>), then mu{k} and scale{k} for pass 2.
     /// </summary>
-    private static void EmitBlockStatistics(Halves lanes, BatchNormSpec spec, BatchNormPlan plan, int k, string source, string column, string block, string rowsEnd)
+    internal static void EmitBlockStatistics(Halves lanes, BatchNormSpec spec, BatchNormPlan plan, int k, string source, string column, string block, string rowsEnd)
     {
         SourceWriter writer = lanes.Writer;
         string v = lanes.Vector;

@@ -95,6 +95,18 @@ internal static class Limits
     /// </summary>
     public const int ChannelBlockMinRunBytes = 4096;
 
+    /// <summary>
+    /// BatchNorm's channel-tables plan (channels-last past the registers) keeps its per-channel tables within this many
+    /// bytes of stack (1,170 float channels in training, 819 double; 8,192 float in inference); wider rows go block by block.
+    /// </summary>
+    public const int ChannelTablesMaxBytes = 32 * 1024;
+
+    /// <summary>
+    /// BatchNorm's channel-tables plan stores a chunk of rows at most this big at a time (in the 32 to 48 KB L1 with its
+    /// output), each group of blocks with its per-channel values in registers.
+    /// </summary>
+    public const int StoreChunkMaxBytes = 16 * 1024;
+
     /// <summary>Per-channel constants go in stack buffers (3 x this many elements at most) for in-order inference.</summary>
     public const int StackChannelsMax = 1024;
 

@@ -7,12 +7,13 @@ namespace FixedNorm.Tests.Numerics;
 /// statistics a group of blocks at a time over every row, per-channel values in stack tables, one store pass in row
 /// order; against the float64 reference on whichever vector path this run takes (CI runs Vector512, Vector256 and
 /// Vector128). Shapes with whole groups only, a group left over, vector and scalar channels after the blocks, a weight or
-/// a bias alone, double, in place, and the batch statistics written out.
+/// a bias alone, double, in place, and the batch statistics written out; the store pass in one chunk of rows, in several,
+/// and a row at a time.
 /// </summary>
 public sealed class ChannelTablesPlanTests
 {
     private const string TrainingPlan = "(a group's sums in registers)";
-    private const string InferencePlan = "into a stack table; then one pass in row order.";
+    private const string InferencePlan = "into a stack table; then the store pass by chunks of rows.";
 
     private static readonly (string Name, string Attribute, string Type, int[] Shape, string[] Affine, bool Training)[] Cases =
     [
@@ -27,6 +28,9 @@ public sealed class ChannelTablesPlanTests
         ("I150", "[BatchNorm(40, 150, Mode = BatchNormMode.Inference)]", "float", [40, 150], ["weight", "bias"], false),
         ("I260", "[BatchNorm(9, 260, Mode = BatchNormMode.Inference)]", "float", [9, 260], ["bias"], false),
         ("I131d", "[BatchNorm(12, 131, Mode = BatchNormMode.Inference)]", "double", [12, 131], ["weight"], false),
+        // 37 and 41 rows, prime and past a chunk of the store pass (16 KB): a row at a time.
+        ("I37", "[BatchNorm(37, 300, Mode = BatchNormMode.Inference)]", "float", [37, 300], ["weight", "bias"], false),
+        ("T41", "[BatchNorm(41, 200)]", "float", [41, 200], ["weight", "bias"], true),
     ];
 
     private static readonly Lazy<CompiledKernels> Kernels = new(() => CompiledKernels.Compile(Cases.Select(k => new KernelDeclaration(
@@ -50,7 +54,7 @@ public sealed class ChannelTablesPlanTests
 
         // The benchmark's channels-last shape with 256 channels, and 128, take it on Vector512 too.
         Assert.Contains(Kernels.Value.GeneratedSources, s => s.Contains(" void T256(", StringComparison.Ordinal)
-            && s[..s.IndexOf("else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)", StringComparison.Ordinal)].Contains("// 16 blocks of 16 channels: the statistics 4 blocks at a time", StringComparison.Ordinal));
+            && s[..s.IndexOf("else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)", StringComparison.Ordinal)].Contains("// 16 blocks of 16 channels: the sums 4 blocks at a time", StringComparison.Ordinal));
     }
 
     [Theory]
