@@ -43,6 +43,8 @@ public sealed class BoundedOutputTests
     [InlineData("[BatchNorm(4, 1000, 255)]", "float")]
     [InlineData("[BatchNorm(4, 8, 1024)]", "float")] // whole vectors, 4 rows a visit
     [InlineData("[BatchNorm(16, 32, 256)]", "double")] // channel blocks
+    [InlineData("[BatchNorm(16, 16, 16, 1160, ChannelAxis = -1)]", "float")] // channel tables, the most training keeps on the stack
+    [InlineData("[BatchNorm(97, 813, ChannelAxis = -1)]", "double")] // channel tables, groups left over, a vector and a channel after
     [InlineData("[BatchNorm(8, 3)]", "float")] // the benchmark's shapes
     [InlineData("[BatchNorm(256, 64)]", "float")]
     [InlineData("[BatchNorm(32, 64, 128)]", "float")]
