@@ -186,7 +186,7 @@ internal static class ChannelTablesBatchNormEmitter
         string channel(int k) => Channel(layout, first, k);
         writer.Line($"ref {spec.Element.Keyword()} first = ref {LayerNormEmitter.At("inputRef", channel(0))};");
         int[] blocks = Enumerable.Range(0, count).ToArray();
-        RowOrderBatchNormEmitter.EmitSums(writer, spec, plan, layout, features, blocks, "first");
+        RowOrderBatchNormEmitter.EmitSums(writer, spec, plan, layout, features, [.. blocks.Select(k => k * layout.Lanes)], "first");
         foreach (int k in blocks)
         {
             writer.Line(VectorPasses.Store(v, $"shift{k}", "shiftsRef", channel(k)));

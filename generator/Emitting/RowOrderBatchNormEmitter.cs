@@ -5,25 +5,28 @@ namespace FixedNorm.Generator.Emitting;
 
 /// <summary>
 /// BatchNorm training across channels (Inner = 1: channels-last, (N, C)) in row order: every block of channels is in
-/// registers at once, so the tensor is read twice in memory order (statistics, then normalize) and written once.
+/// registers at once, so the tensor is read twice in memory order (statistics, then normalize) and written once. When the
+/// channels are not whole blocks, a last block ends at the last channel, overlapping the one before it: the channels
+/// both hold come out the same from either (each lane on its own), and pass 2 loads a row's blocks before it stores any.
 /// </summary>
 internal static class RowOrderBatchNormEmitter
 {
-    /// <summary>Training with at most <see cref="Limits.RowOrderTrainingBlocksMax"/> whole blocks (and scalar channels after).</summary>
+    /// <summary>Training with at most <see cref="Limits.RowOrderTrainingBlocksMax"/> blocks, counting an overlapping last one.</summary>
     public static bool AppliesToTraining(BatchNormSpec spec, SegmentLayout layout) =>
-        spec.Training && layout.LoopIterations > 0 && layout.LoopIterations <= Limits.RowOrderTrainingBlocksMax
-        && layout.After.All(piece => piece.Width is null);
+        spec.Training && layout.LoopIterations > 0 && Columns(layout).Length <= Limits.RowOrderTrainingBlocksMax;
 
     public static void EmitTraining(SourceWriter writer, BatchNormSpec spec, BatchNormPlan plan, SegmentLayout layout, TargetFeatures features)
     {
         string type = spec.Element.Keyword();
         string v = layout.Width.Class;
-        int[] blocks = Enumerable.Range(0, layout.LoopIterations).ToArray();
-        string offset(int k) => Literals.Int(k * layout.Lanes);
+        int[] columns = Columns(layout);
+        int[] blocks = Enumerable.Range(0, columns.Length).ToArray();
+        bool overlaps = layout.After.Count > 0;
+        string offset(int k) => Literals.Int(columns[k]);
         string rowsEnd = Literals.Int((long)plan.Outer * plan.Channels);
         string multiplyAdd(string a, string b, string c) => features.VectorFusedMultiplyAdd ? $"{v}.FusedMultiplyAdd({a}, {b}, {c})" : $"{a} * {b} + {c}";
 
-        EmitSums(writer, spec, plan, layout, features, blocks, "inputRef");
+        EmitSums(writer, spec, plan, layout, features, columns, "inputRef");
 
         writer.Line();
         writer.Line("// Each block's center (shift + mu), scale = invStd * weight and bias for pass 2.");
@@ -33,46 +36,72 @@ internal static class RowOrderBatchNormEmitter
             writer.Line(spec.HasBias ? $"var b{k} = {VectorPasses.Load(v, "biasRef", offset(k))};" : $"var b{k} = {v}<{type}>.Zero;");
         }
 
+        int last = blocks.Length - 1;
+        (string, string)? oldRunning = null;
+        if (overlaps && spec.HasRunningStatistics)
+        {
+            // The running statistics are updated in place: the overlapping block takes the old values of the channels it
+            // shares from before the block before it updates them.
+            writer.Line($"var oldRunningMean{last} = {VectorPasses.Load(v, "runningMeanRef", offset(last))};");
+            writer.Line($"var oldRunningVar{last} = {VectorPasses.Load(v, "runningVarRef", offset(last))};");
+            oldRunning = ($"oldRunningMean{last}", $"oldRunningVar{last}");
+        }
+
         var lanes = new Halves(writer, v, spec.Element == ElementType.Float);
         foreach (int k in blocks)
         {
             writer.Line();
-            using (writer.Block($"// Channels [{k * layout.Lanes}, {(k + 1) * layout.Lanes}): statistics per lane"))
+            bool overlapping = overlaps && k == last;
+            using (writer.Block($"// Channels [{columns[k]}, {columns[k] + layout.Lanes}){(overlapping ? ", overlapping the block before it" : "")}: statistics per lane"))
             {
-                EmitBlockStatistics(lanes, spec, plan, k, "inputRef", offset(k), offset(k), rowsEnd);
+                EmitBlockStatistics(lanes, spec, plan, k, "inputRef", offset(k), offset(k), rowsEnd, overlapping ? oldRunning : null);
             }
         }
 
         writer.Line();
-        writer.Line("// Pass 2: y = (x - shift - mu) * scale + b, row by row, every block of a row in turn.");
+        writer.Line(overlaps
+            ? "// Pass 2: y = (x - shift - mu) * scale + b, row by row, a row's blocks loaded before any is stored (they overlap)."
+            : "// Pass 2: y = (x - shift - mu) * scale + b, row by row, every block of a row in turn.");
         using (writer.Block($"for (nuint row = 0; row < {rowsEnd}; row += {plan.Channels})"))
         {
             writer.Line($"ref {type} x = ref {LayerNormEmitter.At("inputRef", "row")};");
             writer.Line($"ref {type} y = ref {LayerNormEmitter.At("outputRef", "row")};");
+            if (overlaps)
+            {
+                foreach (int k in blocks)
+                {
+                    writer.Line($"var x{k} = {VectorPasses.Load(v, "x", offset(k))};");
+                }
+            }
+
             foreach (int k in blocks)
             {
-                string centered = $"{VectorPasses.Load(v, "x", offset(k))} - shift{k} - mu{k}";
+                string centered = $"{(overlaps ? $"x{k}" : VectorPasses.Load(v, "x", offset(k)))} - shift{k} - mu{k}";
                 writer.Line(VectorPasses.Store(v, multiplyAdd($"({centered})", $"scale{k}", $"b{k}"), "y", offset(k)));
             }
         }
-
-        VectorBatchNormEmitter.EmitChannelsAfter(writer, spec, plan, layout, features);
     }
+
+    /// <summary>Each block's first channel: the whole blocks, then one ending at the last channel if any are left.</summary>
+    private static int[] Columns(SegmentLayout layout) =>
+        [.. Enumerable.Range(0, layout.LoopIterations).Select(k => k * layout.Lanes),
+            .. layout.After.Count > 0 ? [layout.Start + layout.Length - layout.Lanes] : Array.Empty<int>()];
 
     /// <summary>
     /// Pass 1 over every row for the given blocks of channels, all in registers: leaves shift{k} and the double totals
     /// sum{k}Total{h} and sq{k}Total{h} in scope. Rows are read from <paramref name="source"/> (a ref to the first block's
-    /// first channel), block k at column k x lanes.
+    /// first channel), block k at <paramref name="columns"/>[k].
     /// </summary>
     internal static void EmitSums(
-        SourceWriter writer, BatchNormSpec spec, BatchNormPlan plan, SegmentLayout layout, TargetFeatures features, int[] blocks, string source)
+        SourceWriter writer, BatchNormSpec spec, BatchNormPlan plan, SegmentLayout layout, TargetFeatures features, int[] columns, string source)
     {
+        int[] blocks = Enumerable.Range(0, columns.Length).ToArray();
         string type = spec.Element.Keyword();
         var lanes = new Halves(writer, layout.Width.Class, spec.Element == ElementType.Float);
         string v = lanes.Vector;
         bool isFloat = lanes.IsFloat;
         string[] halves = lanes.Names;
-        string offset(int k) => Literals.Int(k * layout.Lanes);
+        string offset(int k) => Literals.Int(columns[k]);
 
         writer.Line(isFloat
             ? "// Pass 1, row by row with every block of channels in registers: the raw values (in double lanes), and the squares"
@@ -90,7 +119,7 @@ internal static class RowOrderBatchNormEmitter
         // Float: the raw values into double lanes (exact); double: the deviations (a raw double sum rounds).
         IEnumerable<string> RowSums(string row, int k)
         {
-            yield return $"var x{k} = {VectorPasses.Load(v, source, k == 0 ? row : $"{row} + {offset(k)}")};";
+            yield return $"var x{k} = {VectorPasses.Load(v, source, columns[k] == 0 ? row : $"{row} + {offset(k)}")};";
             if (isFloat)
             {
                 yield return $"sum{k}TotalLo += {v}.WidenLower(x{k});";
@@ -112,9 +141,12 @@ internal static class RowOrderBatchNormEmitter
     /// <summary>
     /// One block's statistics per lane from its totals (once more in double where the float sums cannot be trusted,
     /// rows read from <paramref name="source"/> at <paramref name="column"/>): the stored statistics (the per-channel spans
-    /// at <paramref name="block"/>), then mu{k} and scale{k} for pass 2.
+    /// at <paramref name="block"/>; the running statistics before the update from <paramref name="oldRunning"/> where a
+    /// block before this one has updated some of them already), then mu{k} and scale{k} for pass 2.
     /// </summary>
-    internal static void EmitBlockStatistics(Halves lanes, BatchNormSpec spec, BatchNormPlan plan, int k, string source, string column, string block, string rowsEnd)
+    internal static void EmitBlockStatistics(
+        Halves lanes, BatchNormSpec spec, BatchNormPlan plan, int k, string source, string column, string block, string rowsEnd,
+        (string Mean, string Var)? oldRunning = null)
     {
         SourceWriter writer = lanes.Writer;
         string v = lanes.Vector;
@@ -170,9 +202,9 @@ internal static class RowOrderBatchNormEmitter
             string keep = Literals.Double(1 - spec.Momentum);
             string m = Literals.Double(spec.Momentum);
             string folded(string h) => $"sumOfSquares{h} / {(spec.UnbiasedRunningVariance ? plan.Count - 1 : plan.Count)}";
-            lanes.Widen("oldMean", VectorPasses.Load(v, "runningMeanRef", block));
+            lanes.Widen("oldMean", oldRunning is null ? VectorPasses.Load(v, "runningMeanRef", block) : oldRunning.Value.Mean);
             writer.Line(VectorPasses.Store(v, lanes.Narrow(h => $"oldMean{h} * {keep} + (shiftWide{h} + mu{h}) * {m}"), "runningMeanRef", block));
-            lanes.Widen("oldVar", VectorPasses.Load(v, "runningVarRef", block));
+            lanes.Widen("oldVar", oldRunning is null ? VectorPasses.Load(v, "runningVarRef", block) : oldRunning.Value.Var);
             writer.Line(VectorPasses.Store(v, lanes.Narrow(h => $"oldVar{h} * {keep} + {folded(h)} * {m}"), "runningVarRef", block));
         }
 

@@ -8,7 +8,8 @@ namespace FixedNorm.Tests.Numerics;
 /// order; against the float64 reference on whichever vector path this run takes (CI runs Vector512, Vector256 and
 /// Vector128). Shapes with whole groups only, a group left over, vector and scalar channels after the blocks, a weight or
 /// a bias alone, double, in place, and the batch statistics written out; the store pass in one chunk of rows, in several,
-/// and a row at a time.
+/// and a row at a time. Also the row-order plan's overlapping last block, where the channels are not whole blocks (the
+/// running statistics of the channels two blocks share updated once).
 /// </summary>
 public sealed class ChannelTablesPlanTests
 {
@@ -25,6 +26,12 @@ public sealed class ChannelTablesPlanTests
         ("T96d", "[BatchNorm(40, 96)]", "double", [40, 96], ["weight", "bias"], true),
         ("T37d", "[BatchNorm(17, 37, Momentum = 0.3)]", "double", [17, 37], ["weight", "bias"], true),
         ("T64", "[BatchNorm(40, 64)]", "float", [40, 64], ["weight", "bias"], true), // the suite's channels: in registers on Vector512 only
+        // Channels that are not whole blocks, in registers on Vector512 (and Vector256) with a last block overlapping the
+        // one before it: a vector left (24, 40), a vector and single channels (11 doubles), single channels (20 on Vector256).
+        ("T24", "[BatchNorm(50, 24)]", "float", [50, 24], ["weight", "bias"], true),
+        ("T20", "[BatchNorm(3, 7, 20, ChannelAxis = 2)]", "float", [3, 7, 20], ["bias"], true),
+        ("T11d", "[BatchNorm(30, 11)]", "double", [30, 11], ["weight", "bias"], true),
+        ("T40", "[BatchNorm(33, 40, RunningVariance = BatchNormRunningVariance.Population)]", "float", [33, 40], [], true),
         ("I300", "[BatchNorm(5, 6, 300, ChannelAxis = -1, Mode = BatchNormMode.Inference)]", "float", [5, 6, 300], ["weight", "bias"], false),
         ("I150", "[BatchNorm(40, 150, Mode = BatchNormMode.Inference)]", "float", [40, 150], ["weight", "bias"], false),
         ("I260", "[BatchNorm(9, 260, Mode = BatchNormMode.Inference)]", "float", [9, 260], ["bias"], false),
@@ -65,6 +72,10 @@ public sealed class ChannelTablesPlanTests
         Assert.Contains("// 16 blocks of 16 channels: the sums 4 blocks at a time", Paths(Source("T256")).Vector512, StringComparison.Ordinal);
         Assert.DoesNotContain(TrainingPlan, Paths(Source("T64")).Vector512, StringComparison.Ordinal);
         Assert.Contains("// 8 blocks of 8 channels: the sums 4 blocks at a time", Paths(Source("T64")).Vector256, StringComparison.Ordinal);
+        foreach (string name in new[] { "T24", "T20", "T11d", "T40" })
+        {
+            Assert.Contains(", overlapping the block before it: statistics per lane", Paths(Source(name)).Vector512, StringComparison.Ordinal);
+        }
     }
 
     [Theory]
