@@ -40,8 +40,7 @@ internal static class RowOrderBatchNormEmitter
         (string, string)? oldRunning = null;
         if (overlaps && spec.HasRunningStatistics)
         {
-            // The running statistics are updated in place: the overlapping block takes the old values of the channels it
-            // shares from before the block before it updates them.
+            writer.Line("// The last block overlaps the one before it: its old running statistics, read before that block updates the channels they share.");
             writer.Line($"var oldRunningMean{last} = {VectorPasses.Load(v, "runningMeanRef", offset(last))};");
             writer.Line($"var oldRunningVar{last} = {VectorPasses.Load(v, "runningVarRef", offset(last))};");
             oldRunning = ($"oldRunningMean{last}", $"oldRunningVar{last}");

@@ -26,7 +26,7 @@ public sealed class BatchNormShiftedSumsTests
         ("Runs1030", 3, 2, 1030),  // a chunk of 1024, then 6 values: the masked vector reaches back into the chunk
         ("Rows32", 40, 32, 1),   // channels as lanes, row order: two whole blocks
         ("Rows64", 24, 64, 1),   // four whole blocks
-        ("Rows35", 30, 35, 1),   // two blocks and three scalar channels
+        ("Rows35", 30, 35, 1),   // two blocks and one overlapping them by 13 channels (Vector512)
         ("Runs128Deep", 32, 8, 128),  // 4096 values a channel, each lane of each run adding several
         ("Rows64Deep", 4096, 64, 1),  // 64 chunks of 64 rows
         ("Batch8x3", 8, 3, 1),   // one Vector256 of rows, few channels: row vectors summed into channel lanes

@@ -134,6 +134,21 @@ public sealed class BatchNormSnapshotTests
         """));
 
     [Fact]
+    public void ChannelsLastTrainingOverlappingBlock() => SourceSnapshots.Match(GeneratorHarness.Run("""
+        using System;
+        using FixedNorm;
+
+        namespace Demo;
+
+        public sealed partial class Block
+        {
+            [BatchNorm(8192, 24)]
+            public static partial void Overlap(ReadOnlySpan<float> input, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias,
+                Span<float> runningMean, Span<float> runningVar, Span<float> output);
+        }
+        """));
+
+    [Fact]
     public void ChannelsLastTrainingInRowOrder() => SourceSnapshots.Match(GeneratorHarness.Run("""
         using System;
         using FixedNorm;
