@@ -7,19 +7,20 @@ namespace FixedNorm.Generator.Emitting;
 /// BatchNorm across channels (Inner = 1: channels-last, (N, C)) with more blocks of channels than the registers hold:
 /// per-channel values in stack tables. Training adds up its sums a group of blocks at a time over every row (a group's
 /// sums in registers) into tables, then takes each block's statistics in one loop; the store pass goes a chunk of rows
-/// at a time in memory order, each group of blocks with its values in registers. Block by block, each block read and
-/// written on its own with the row stride, took 4 to 9 times a copy of the tensor ([16, 16, 16, 256] inference 4.7x,
-/// training 7.5x on Vector512).
+/// at a time in memory order, each group of blocks with its values in registers. Channels after the whole blocks take
+/// their statistics (or scales) from a last block overlapping the one before it, and their store, in each chunk, from
+/// narrower vectors and single values. Block by block, each block read and written on its own with the row stride,
+/// took 4 to 9 times a copy of the tensor ([16, 16, 16, 256] inference 4.7x, training 7.5x on Vector512).
 /// </summary>
 internal static class ChannelTablesBatchNormEmitter
 {
     /// <summary>
     /// Inference past <see cref="Limits.RowOrderBlocksMax"/> blocks; training with two blocks or more where
     /// <see cref="RowOrderBatchNormEmitter"/> does not apply; tables of at most <see cref="Limits.ChannelTablesMaxBytes"/>
-    /// (training: shift, mu and scale, and two double totals, per channel).
+    /// (a value per channel, in training shift, mu and scale, and two double totals).
     /// </summary>
     public static bool Applies(BatchNormSpec spec, SegmentLayout layout) =>
-        (long)layout.LoopIterations * layout.Lanes * (spec.Training ? (3 * spec.Element.Size()) + 16 : spec.Element.Size()) <= Limits.ChannelTablesMaxBytes
+        (long)layout.Length * (spec.Training ? (3 * spec.Element.Size()) + 16 : spec.Element.Size()) <= Limits.ChannelTablesMaxBytes
         && (spec.Training
             ? layout.LoopIterations >= 2 && !RowOrderBatchNormEmitter.AppliesToTraining(spec, layout)
             : layout.LoopIterations + layout.After.Count(p => p.Width is not null) > Limits.RowOrderBlocksMax);
@@ -30,38 +31,62 @@ internal static class ChannelTablesBatchNormEmitter
         string v = layout.Width.Class;
         int lanes = layout.Lanes;
         int whole = layout.LoopIterations * lanes;
+        // Channels after the whole blocks: their statistics (or scales) from a last block ending at the last channel,
+        // overlapping the one before it; their store with narrower vectors and single values.
+        int? overlap = layout.After.Count > 0 ? plan.Channels - lanes : null;
+        int tableLength = overlap is null ? whole : plan.Channels;
         if (spec.Training)
         {
             int group = Limits.RowOrderTrainingBlocksMax;
             writer.Line($"// {layout.LoopIterations} blocks of {lanes} channels: the sums {group} blocks at a time (a group's sums in registers), each group");
             writer.Line("// over every row, into stack tables; then each block's statistics, and the store pass by chunks of rows.");
-            InOrderBatchNormEmitter.DeclareBuffers(writer, type, whole, "shifts", "mus", "scales");
-            InOrderBatchNormEmitter.DeclareBuffers(writer, "double", whole, "sums", "squares");
+            InOrderBatchNormEmitter.DeclareBuffers(writer, type, tableLength, "shifts", "mus", "scales");
+            InOrderBatchNormEmitter.DeclareBuffers(writer, "double", tableLength, "sums", "squares");
             EmitGroups(writer, layout, group, (count, first) => EmitGroupSums(writer, spec, plan, layout, features, count, first));
-            EmitStatistics(writer, spec, plan, layout);
+            if (overlap is int last)
+            {
+                using (writer.Block($"// Channels [{last}, {plan.Channels}): a last block, overlapping the one before it"))
+                {
+                    EmitGroupSums(writer, spec, plan, layout, features, 1, last);
+                }
+            }
+
+            EmitStatistics(writer, spec, plan, layout, overlap);
         }
         else
         {
             writer.Line($"// {layout.LoopIterations} blocks of {lanes} channels, more than the registers hold: each channel's");
             writer.Line("// scale = weight / sqrt(runningVar + eps) into a stack table; then the store pass by chunks of rows.");
-            InOrderBatchNormEmitter.DeclareBuffers(writer, type, whole, "scales");
+            InOrderBatchNormEmitter.DeclareBuffers(writer, type, tableLength, "scales");
             var lanesOf = new Halves(writer, v, spec.Element == ElementType.Float);
             string eps = $"{v}.Create({Literals.Double(spec.Epsilon)})";
-            using (writer.Block($"for (nuint c = 0; c < {whole}; c += {lanes})"))
+            void Scales(string c)
             {
-                lanesOf.Widen("variance", VectorPasses.Load(v, "runningVarRef", "c"));
+                lanesOf.Widen("variance", VectorPasses.Load(v, "runningVarRef", c));
                 if (spec.HasWeight)
                 {
-                    lanesOf.Widen("gamma", VectorPasses.Load(v, "weightRef", "c"));
+                    lanesOf.Widen("gamma", VectorPasses.Load(v, "weightRef", c));
                 }
 
                 string scale(string h) => $"{v}.Create(1.0) / {v}.Sqrt(variance{h} + {eps}){(spec.HasWeight ? $" * gamma{h}" : "")}";
-                writer.Line(VectorPasses.Store(v, lanesOf.Narrow(scale), "scalesRef", "c"));
+                writer.Line(VectorPasses.Store(v, lanesOf.Narrow(scale), "scalesRef", c));
+            }
+
+            using (writer.Block($"for (nuint c = 0; c < {whole}; c += {lanes})"))
+            {
+                Scales("c");
+            }
+
+            if (overlap is int last)
+            {
+                using (writer.Block($"// Channels [{last}, {plan.Channels}): a last block, overlapping the one before it"))
+                {
+                    Scales(Literals.Int(last));
+                }
             }
         }
 
         EmitStorePass(writer, spec, plan, layout, features);
-        VectorBatchNormEmitter.EmitChannelsAfter(writer, spec, plan, layout, features);
     }
 
     /// <summary>
@@ -116,6 +141,59 @@ internal static class ChannelTablesBatchNormEmitter
                     }
                 }
             });
+
+            if (layout.After.Count > 0)
+            {
+                using (writer.Block($"// Channels [{layout.LoopEnd}, {plan.Channels}): narrower vectors and single values, their values from the tables in registers"))
+                {
+                    EmitAfter(writer, spec, plan, layout, features, oneChunk ? null : "chunk", chunkElements);
+                }
+            }
+        }
+    }
+
+    /// <summary>The store pass over one chunk for the channels after the whole blocks, each piece's values in registers.</summary>
+    private static void EmitAfter(SourceWriter writer, BatchNormSpec spec, BatchNormPlan plan, SegmentLayout layout, TargetFeatures features, string? chunk, long chunkElements)
+    {
+        string type = spec.Element.Keyword();
+        var pieces = layout.After.Select((piece, i) => (Piece: piece, Name: $"t{i}", At: Literals.Int(piece.Offset))).ToList();
+        string load(Piece piece, string reference, string at) =>
+            piece.Width is VectorWidth width ? VectorPasses.Load(width.Class, reference, at) : LayerNormEmitter.At(reference, at);
+        foreach ((Piece piece, string name, string at) in pieces)
+        {
+            if (spec.Training)
+            {
+                writer.Line($"var {name}Shift = {load(piece, "shiftsRef", at)};");
+                writer.Line($"var {name}Mu = {load(piece, "musRef", at)};");
+            }
+            else
+            {
+                writer.Line($"var {name}Center = {load(piece, "runningMeanRef", at)};");
+            }
+
+            writer.Line($"var {name}Scale = {load(piece, "scalesRef", at)};");
+            writer.Line(spec.HasBias ? $"var {name}B = {load(piece, "biasRef", at)};"
+                : piece.Width is VectorWidth zero ? $"var {name}B = {zero.Class}<{type}>.Zero;" : $"{type} {name}B = 0;");
+        }
+
+        writer.Line($"ref {type} x = ref {LayerNormEmitter.At("inputRef", chunk ?? "0")};");
+        writer.Line($"ref {type} y = ref {LayerNormEmitter.At("outputRef", chunk ?? "0")};");
+        using (writer.Block($"for (nuint row = 0; row < {chunkElements}; row += {plan.Channels})"))
+        {
+            foreach ((Piece piece, string name, string at) in pieces)
+            {
+                string column = $"row + {at}";
+                string centered = spec.Training ? $"{load(piece, "x", column)} - {name}Shift - {name}Mu" : $"{load(piece, "x", column)} - {name}Center";
+                if (piece.Width is VectorWidth width)
+                {
+                    string value = features.VectorFusedMultiplyAdd ? $"{width.Class}.FusedMultiplyAdd({centered}, {name}Scale, {name}B)" : $"({centered}) * {name}Scale + {name}B";
+                    writer.Line(VectorPasses.Store(width.Class, value, "y", column));
+                }
+                else
+                {
+                    writer.Line($"{LayerNormEmitter.At("y", column)} = ({centered}) * {name}Scale + {name}B;");
+                }
+            }
         }
     }
 
@@ -198,17 +276,29 @@ internal static class ChannelTablesBatchNormEmitter
         }
     }
 
-    /// <summary>Each block's statistics from its totals in the tables (the code written once, a loop over the blocks): mu and scale into theirs.</summary>
-    private static void EmitStatistics(SourceWriter writer, BatchNormSpec spec, BatchNormPlan plan, SegmentLayout layout)
+    /// <summary>
+    /// Each block's statistics from its totals (the code written once, a loop over the blocks): mu and scale into the
+    /// tables. Then the last block overlapping the one before it, if any, with the old running statistics of its channels
+    /// read before the loop updates some of them.
+    /// </summary>
+    private static void EmitStatistics(SourceWriter writer, BatchNormSpec spec, BatchNormPlan plan, SegmentLayout layout, int? overlap)
     {
         string type = spec.Element.Keyword();
         string v = layout.Width.Class;
-        writer.Line("// Each block's statistics from its totals; mu and scale = invStd * weight into the tables.");
-        using (writer.Block($"for (nuint c = 0; c < {layout.LoopIterations * layout.Lanes}; c += {layout.Lanes})"))
+        (string, string)? oldRunning = null;
+        if (overlap is int before && spec.HasRunningStatistics)
         {
-            writer.Line($"ref {type} first = ref {LayerNormEmitter.At("inputRef", "c")};");
-            writer.Line($"var shift0 = {VectorPasses.Load(v, "shiftsRef", "c")};");
-            foreach ((string half, string at) in DoubleHalves(spec, layout, "c"))
+            writer.Line("// The last block overlaps the one before it: its old running statistics, read before the loop updates the channels they share.");
+            writer.Line($"var oldRunningMeanLast = {VectorPasses.Load(v, "runningMeanRef", Literals.Int(before))};");
+            writer.Line($"var oldRunningVarLast = {VectorPasses.Load(v, "runningVarRef", Literals.Int(before))};");
+            oldRunning = ("oldRunningMeanLast", "oldRunningVarLast");
+        }
+
+        void Block(string c, (string, string)? old)
+        {
+            writer.Line($"ref {type} first = ref {LayerNormEmitter.At("inputRef", c)};");
+            writer.Line($"var shift0 = {VectorPasses.Load(v, "shiftsRef", c)};");
+            foreach ((string half, string at) in DoubleHalves(spec, layout, c))
             {
                 writer.Line($"var sum0Total{half} = {VectorPasses.Load(v, "sumsRef", at)};");
                 writer.Line($"var sq0Total{half} = {VectorPasses.Load(v, "squaresRef", at)};");
@@ -218,11 +308,25 @@ internal static class ChannelTablesBatchNormEmitter
             using (writer.Block())
             {
                 RowOrderBatchNormEmitter.EmitBlockStatistics(
-                    new Halves(writer, v, spec.Element == ElementType.Float), spec, plan, 0, "first", "0", "c", Literals.Int((long)plan.Outer * plan.Channels));
+                    new Halves(writer, v, spec.Element == ElementType.Float), spec, plan, 0, "first", "0", c, Literals.Int((long)plan.Outer * plan.Channels), old);
             }
 
-            writer.Line(VectorPasses.Store(v, "mu0", "musRef", "c"));
-            writer.Line(VectorPasses.Store(v, "scale0", "scalesRef", "c"));
+            writer.Line(VectorPasses.Store(v, "mu0", "musRef", c));
+            writer.Line(VectorPasses.Store(v, "scale0", "scalesRef", c));
+        }
+
+        writer.Line("// Each block's statistics from its totals; mu and scale = invStd * weight into the tables.");
+        using (writer.Block($"for (nuint c = 0; c < {layout.LoopIterations * layout.Lanes}; c += {layout.Lanes})"))
+        {
+            Block("c", null);
+        }
+
+        if (overlap is int last)
+        {
+            using (writer.Block($"// Channels [{last}, {plan.Channels}): the last block"))
+            {
+                Block(Literals.Int(last), oldRunning);
+            }
         }
     }
 
