@@ -113,18 +113,7 @@ internal static class ChannelTablesBatchNormEmitter
                 string channel(int k) => Channel(layout, first, k);
                 foreach (int k in Enumerable.Range(0, count))
                 {
-                    if (spec.Training)
-                    {
-                        writer.Line($"var shift{k} = {VectorPasses.Load(v, "shiftsRef", channel(k))};");
-                        writer.Line($"var mu{k} = {VectorPasses.Load(v, "musRef", channel(k))};");
-                    }
-                    else
-                    {
-                        writer.Line($"var center{k} = {VectorPasses.Load(v, "runningMeanRef", channel(k))};");
-                    }
-
-                    writer.Line($"var scale{k} = {VectorPasses.Load(v, "scalesRef", channel(k))};");
-                    writer.Line(spec.HasBias ? $"var b{k} = {VectorPasses.Load(v, "biasRef", channel(k))};" : $"var b{k} = {v}<{type}>.Zero;");
+                    DeclareValues(writer, spec, layout.Width, Literals.Int(k), channel(k));
                 }
 
                 string start = oneChunk ? channel(0) : channel(0) == "0" ? "chunk" : $"chunk + {channel(0)}";
@@ -134,10 +123,7 @@ internal static class ChannelTablesBatchNormEmitter
                 {
                     foreach (int k in Enumerable.Range(0, count))
                     {
-                        string column = k == 0 ? "row" : $"row + {Literals.Int(k * layout.Lanes)}";
-                        string centered = spec.Training ? $"{VectorPasses.Load(v, "x", column)} - shift{k} - mu{k}" : $"{VectorPasses.Load(v, "x", column)} - center{k}";
-                        string value = features.VectorFusedMultiplyAdd ? $"{v}.FusedMultiplyAdd({centered}, scale{k}, b{k})" : $"({centered}) * scale{k} + b{k}";
-                        writer.Line(VectorPasses.Store(v, value, "y", column));
+                        EmitStore(writer, spec, features, layout.Width, Literals.Int(k), k == 0 ? "row" : $"row + {Literals.Int(k * layout.Lanes)}");
                     }
                 }
             });
@@ -156,44 +142,57 @@ internal static class ChannelTablesBatchNormEmitter
     private static void EmitAfter(SourceWriter writer, BatchNormSpec spec, BatchNormPlan plan, SegmentLayout layout, TargetFeatures features, string? chunk, long chunkElements)
     {
         string type = spec.Element.Keyword();
-        var pieces = layout.After.Select((piece, i) => (Piece: piece, Name: $"t{i}", At: Literals.Int(piece.Offset))).ToList();
-        string load(Piece piece, string reference, string at) =>
-            piece.Width is VectorWidth width ? VectorPasses.Load(width.Class, reference, at) : LayerNormEmitter.At(reference, at);
-        foreach ((Piece piece, string name, string at) in pieces)
+        foreach (Piece piece in layout.After)
         {
-            if (spec.Training)
-            {
-                writer.Line($"var {name}Shift = {load(piece, "shiftsRef", at)};");
-                writer.Line($"var {name}Mu = {load(piece, "musRef", at)};");
-            }
-            else
-            {
-                writer.Line($"var {name}Center = {load(piece, "runningMeanRef", at)};");
-            }
-
-            writer.Line($"var {name}Scale = {load(piece, "scalesRef", at)};");
-            writer.Line(spec.HasBias ? $"var {name}B = {load(piece, "biasRef", at)};"
-                : piece.Width is VectorWidth zero ? $"var {name}B = {zero.Class}<{type}>.Zero;" : $"{type} {name}B = 0;");
+            DeclareValues(writer, spec, piece.Width, $"At{piece.Offset}", Literals.Int(piece.Offset));
         }
 
         writer.Line($"ref {type} x = ref {LayerNormEmitter.At("inputRef", chunk ?? "0")};");
         writer.Line($"ref {type} y = ref {LayerNormEmitter.At("outputRef", chunk ?? "0")};");
         using (writer.Block($"for (nuint row = 0; row < {chunkElements}; row += {plan.Channels})"))
         {
-            foreach ((Piece piece, string name, string at) in pieces)
+            foreach (Piece piece in layout.After)
             {
-                string column = $"row + {at}";
-                string centered = spec.Training ? $"{load(piece, "x", column)} - {name}Shift - {name}Mu" : $"{load(piece, "x", column)} - {name}Center";
-                if (piece.Width is VectorWidth width)
-                {
-                    string value = features.VectorFusedMultiplyAdd ? $"{width.Class}.FusedMultiplyAdd({centered}, {name}Scale, {name}B)" : $"({centered}) * {name}Scale + {name}B";
-                    writer.Line(VectorPasses.Store(width.Class, value, "y", column));
-                }
-                else
-                {
-                    writer.Line($"{LayerNormEmitter.At("y", column)} = ({centered}) * {name}Scale + {name}B;");
-                }
+                EmitStore(writer, spec, features, piece.Width, $"At{piece.Offset}", $"row + {Literals.Int(piece.Offset)}");
             }
+        }
+    }
+
+    /// <summary>
+    /// A block's (or a narrower piece's, or, with no width, a single channel's) values for the store pass, from the tables
+    /// at <paramref name="channel"/>: shift{suffix} and mu{suffix} (inference: center{suffix}), scale{suffix}, b{suffix}.
+    /// </summary>
+    private static void DeclareValues(SourceWriter writer, BatchNormSpec spec, VectorWidth? width, string suffix, string channel)
+    {
+        string load(string reference) => width is null ? LayerNormEmitter.At(reference, channel) : VectorPasses.Load(width.Class, reference, channel);
+        if (spec.Training)
+        {
+            writer.Line($"var shift{suffix} = {load("shiftsRef")};");
+            writer.Line($"var mu{suffix} = {load("musRef")};");
+        }
+        else
+        {
+            writer.Line($"var center{suffix} = {load("runningMeanRef")};");
+        }
+
+        writer.Line($"var scale{suffix} = {load("scalesRef")};");
+        string type = spec.Element.Keyword();
+        writer.Line(spec.HasBias ? $"var b{suffix} = {load("biasRef")};" : width is null ? $"{type} b{suffix} = 0;" : $"var b{suffix} = {width.Class}<{type}>.Zero;");
+    }
+
+    /// <summary>y = (x - shift - mu) * scale + b (inference: (x - center) * scale + b) at <paramref name="column"/> of the row.</summary>
+    private static void EmitStore(SourceWriter writer, BatchNormSpec spec, TargetFeatures features, VectorWidth? width, string suffix, string column)
+    {
+        string x = width is null ? LayerNormEmitter.At("x", column) : VectorPasses.Load(width.Class, "x", column);
+        string centered = spec.Training ? $"{x} - shift{suffix} - mu{suffix}" : $"{x} - center{suffix}";
+        if (width is null)
+        {
+            writer.Line($"{LayerNormEmitter.At("y", column)} = ({centered}) * scale{suffix} + b{suffix};");
+        }
+        else
+        {
+            string value = features.VectorFusedMultiplyAdd ? $"{width.Class}.FusedMultiplyAdd({centered}, scale{suffix}, b{suffix})" : $"({centered}) * scale{suffix} + b{suffix}";
+            writer.Line(VectorPasses.Store(width.Class, value, "y", column));
         }
     }
 
