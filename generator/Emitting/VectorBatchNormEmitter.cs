@@ -82,7 +82,7 @@ internal static class VectorBatchNormEmitter
         });
 
     /// <summary>The channels after a layout's whole blocks, each narrower vector or single channel on its own.</summary>
-    internal static void EmitChannelsAfter(SourceWriter writer, BatchNormSpec spec, BatchNormPlan plan, SegmentLayout layout, TargetFeatures features)
+    private static void EmitChannelsAfter(SourceWriter writer, BatchNormSpec spec, BatchNormPlan plan, SegmentLayout layout, TargetFeatures features)
     {
         foreach (Piece piece in layout.After)
         {
@@ -277,7 +277,7 @@ internal static class VectorBatchNormEmitter
     /// One block of channels [cb, cb + lanes) as vector lanes. Float sums run over chunks of rows in float and are
     /// widened into two double vectors (Lo, Hi); double sums add straight into double vectors.
     /// </summary>
-    internal static void EmitBlock(SourceWriter writer, BatchNormSpec spec, BatchNormPlan plan, VectorWidth width, string cb, TargetFeatures features)
+    private static void EmitBlock(SourceWriter writer, BatchNormSpec spec, BatchNormPlan plan, VectorWidth width, string cb, TargetFeatures features)
     {
         ElementType element = spec.Element;
         string type = element.Keyword();

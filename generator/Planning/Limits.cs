@@ -61,7 +61,8 @@ internal static class Limits
 
     /// <summary>
     /// Channels-last training streams rows in memory order with every block of channels in registers (two accumulators
-    /// and a shift each, then shift, mu, scale and bias) up to this many whole blocks; with more, its statistics take this
+    /// and a shift each, then shift, mu, scale and bias) up to this many blocks (a last one overlapping the one before it where
+    /// the channels are not whole blocks); with more, its statistics take this
     /// many blocks at a time (ChannelTablesBatchNormEmitter), on every path: on Vector256 with AVX2's 16 registers, 4 were
     /// faster than 2 ([16, 32, 32, 64] training 263 to 296 us against 405, [16, 16, 16, 256] 341 to 360 against 388 on Zen 4).
     /// </summary>
