@@ -53,16 +53,16 @@ internal static class AlignedLayerNormEmitter
 
         // (x - mu) * invStd * weight + bias at offset of x, with weight and bias from the copies (named by their suffix).
         string normalized(string vector, string x, string suffix, string offset) =>
-            VectorLayerNormEmitter.Normalized(spec, passes, width, vector, x, "", offset, VectorPasses.Load(vector, "weight" + suffix, offset), VectorPasses.Load(vector, "bias" + suffix, offset));
-        string store(string vector, string offset) => VectorPasses.Store(vector, normalized(vector, "xH", "H", offset), "yH", offset);
+            VectorLayerNormEmitter.Normalized(spec, passes, width, vector, x, "", VectorPasses.Load(vector, "weight" + suffix, offset), VectorPasses.Load(vector, "bias" + suffix, offset));
+        string store(string vector, string offset, string x) => VectorPasses.Store(vector, normalized(vector, x, "H", offset), "yH", offset);
 
         // Group g's statistics in mu, invStd; x, y point at it.
         void EmitStorePassStart()
         {
             VectorLayerNormEmitter.EmitBroadcasts(writer, width, [""]);
             writer.Line("// The first and last vectors (unaligned) before any store: the output may be the input.");
-            writer.Line($"var first = {normalized(v, "x", "Copy", "0")};");
-            writer.Line($"var last = {normalized(v, "x", "Copy", Literals.Int(last))};");
+            writer.Line($"var first = {normalized(v, VectorPasses.Load(v, "x", "0"), "Copy", "0")};");
+            writer.Line($"var last = {normalized(v, VectorPasses.Load(v, "x", Literals.Int(last)), "Copy", Literals.Int(last))};");
             writer.Line($"ref {type} xH = ref {Names.Unsafe}.Add(ref x, head);");
             writer.Line($"ref {type} yH = ref {Names.Unsafe}.Add(ref y, head);");
         }
@@ -90,7 +90,7 @@ internal static class AlignedLayerNormEmitter
             writer.Line($"ref {type} next = ref {Names.Unsafe}.Add(ref x, {n});");
             EmitStorePassStart();
             writer.Line("// Pass 2 of group g (y = (x - mu) * invStd" + (spec.HasWeight ? " * weight" : "") + (spec.HasBias ? " + bias" : "") + "), with pass 1 of group g + 1 in the same loop.");
-            EmitSums(writer, spec, width, passes, n, store);
+            EmitSums(writer, spec, width, passes, n, new StoreAlongside("xH", store));
             EmitStorePassEnd();
             EmitStatistics(writer, spec, width, passes, n, "g + 1");
         }
@@ -102,7 +102,9 @@ internal static class AlignedLayerNormEmitter
             writer.Line($"ref {type} x = ref {LayerNormEmitter.At("inputRef", Literals.Int(lastStart))};");
             writer.Line($"ref {type} y = ref {LayerNormEmitter.At("outputRef", Literals.Int(lastStart))};");
             EmitStorePassStart();
-            passes.ForEach(last, store, _ => throw new InvalidOperationException("The aligned plan stores whole vectors."));
+            passes.ForEach(last, ["xH"],
+                (vector, offset, loaded) => store(vector, offset, loaded("xH")),
+                _ => throw new InvalidOperationException("The aligned plan stores whole vectors."));
             EmitStorePassEnd();
         }
     }
@@ -111,7 +113,7 @@ internal static class AlignedLayerNormEmitter
     /// Pass 1 over the group at <c>next</c>: deviations from its first element, their sum and their squares; the
     /// aligned vectors in a loop (with <paramref name="alongside"/>'s statements), the first and last vectors' own lanes after.
     /// </summary>
-    private static void EmitSums(SourceWriter writer, LayerNormSpec spec, VectorWidth width, VectorPasses passes, int n, Func<string, string, string>? alongside)
+    private static void EmitSums(SourceWriter writer, LayerNormSpec spec, VectorWidth width, VectorPasses passes, int n, StoreAlongside? alongside)
     {
         string type = spec.Element.Keyword();
         string v = width.Class;

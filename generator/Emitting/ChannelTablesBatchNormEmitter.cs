@@ -103,8 +103,9 @@ internal static class ChannelTablesBatchNormEmitter
         long chunkElements = (long)rows * plan.Channels;
         long rowsEnd = (long)plan.Outer * plan.Channels;
         writer.Line(spec.Training
-            ? $"// y = (x - shift - mu) * scale + b, {rows} row(s) at a time, each group of {group} blocks with its values from the tables in registers."
-            : $"// y = (x - runningMean) * scale + b, {rows} row(s) at a time, each group of {group} blocks with its values in registers.");
+            ? $"// y = (x - shift - mu) * scale + b, {rows} row(s) at a time, each group of {group} blocks with its values from the tables in registers,"
+            : $"// y = (x - runningMean) * scale + b, {rows} row(s) at a time, each group of {group} blocks with its values in registers,");
+        writer.Line("// a loop step's vectors loaded before any is stored.");
         bool oneChunk = chunkElements == rowsEnd;
         using (writer.Block(oneChunk ? null : $"for (nuint chunk = 0; chunk < {rowsEnd}; chunk += {chunkElements})"))
         {
@@ -119,13 +120,9 @@ internal static class ChannelTablesBatchNormEmitter
                 string start = oneChunk ? channel(0) : channel(0) == "0" ? "chunk" : $"chunk + {channel(0)}";
                 writer.Line($"ref {type} x = ref {LayerNormEmitter.At("inputRef", start)};");
                 writer.Line($"ref {type} y = ref {LayerNormEmitter.At("outputRef", start)};");
-                using (writer.Block($"for (nuint row = 0; row < {chunkElements}; row += {plan.Channels})"))
-                {
-                    foreach (int k in Enumerable.Range(0, count))
-                    {
-                        EmitStore(writer, spec, features, layout.Width, Literals.Int(k), k == 0 ? "row" : $"row + {Literals.Int(k * layout.Lanes)}");
-                    }
-                }
+                int step = VectorPasses.RowsPerStoreStep(rows, count);
+                EmitRows(writer, spec, features, chunkElements, plan.Channels, step,
+                    [.. Enumerable.Range(0, count).Select(k => ((VectorWidth?)layout.Width, Literals.Int(k), (long)k * layout.Lanes))]);
             });
 
             if (layout.After.Count > 0)
@@ -149,12 +146,35 @@ internal static class ChannelTablesBatchNormEmitter
 
         writer.Line($"ref {type} x = ref {LayerNormEmitter.At("inputRef", chunk ?? "0")};");
         writer.Line($"ref {type} y = ref {LayerNormEmitter.At("outputRef", chunk ?? "0")};");
-        using (writer.Block($"for (nuint row = 0; row < {chunkElements}; row += {plan.Channels})"))
+        EmitRows(writer, spec, features, chunkElements, plan.Channels, step: 1,
+            [.. layout.After.Select(piece => (piece.Width, $"At{piece.Offset}", (long)piece.Offset))]);
+    }
+
+    /// <summary>
+    /// The row loop over a chunk: <paramref name="step"/> rows at a time, every piece of them (a vector, or a single value
+    /// where the width is null) loaded into x0, x1... before any is stored (see <see cref="Limits.StoreUnroll"/>).
+    /// </summary>
+    private static void EmitRows(
+        SourceWriter writer, BatchNormSpec spec, TargetFeatures features, long chunkElements, int channels, int step,
+        IReadOnlyList<(VectorWidth? Width, string Suffix, long Column)> pieces)
+    {
+        using (writer.Block($"for (nuint row = 0; row < {chunkElements}; row += {(long)step * channels})"))
         {
-            foreach (Piece piece in layout.After)
+            var stores = new List<string>();
+            for (int j = 0; j < step; j++)
             {
-                EmitStore(writer, spec, features, piece.Width, $"At{piece.Offset}", $"row + {Literals.Int(piece.Offset)}");
+                foreach (var piece in pieces)
+                {
+                    long at = ((long)j * channels) + piece.Column;
+                    string column = at == 0 ? "row" : $"row + {Literals.Int(at)}";
+                    string name = $"x{stores.Count}";
+                    string load = piece.Width is null ? LayerNormEmitter.At("x", column) : VectorPasses.Load(piece.Width.Class, "x", column);
+                    writer.Line($"var {name} = {load};");
+                    stores.Add(Store(spec, features, piece.Width, piece.Suffix, name, column));
+                }
             }
+
+            stores.ForEach(line => writer.Line(line));
         }
     }
 
@@ -180,20 +200,20 @@ internal static class ChannelTablesBatchNormEmitter
         writer.Line(spec.HasBias ? $"var b{suffix} = {load("biasRef")};" : width is null ? $"{type} b{suffix} = 0;" : $"var b{suffix} = {width.Class}<{type}>.Zero;");
     }
 
-    /// <summary>y = (x - shift - mu) * scale + b (inference: (x - center) * scale + b) at <paramref name="column"/> of the row.</summary>
-    private static void EmitStore(SourceWriter writer, BatchNormSpec spec, TargetFeatures features, VectorWidth? width, string suffix, string column)
+    /// <summary>
+    /// y = (x - shift - mu) * scale + b (inference: (x - center) * scale + b) at <paramref name="column"/> of the row, from
+    /// the value loaded into <paramref name="x"/>.
+    /// </summary>
+    private static string Store(BatchNormSpec spec, TargetFeatures features, VectorWidth? width, string suffix, string x, string column)
     {
-        string x = width is null ? LayerNormEmitter.At("x", column) : VectorPasses.Load(width.Class, "x", column);
         string centered = spec.Training ? $"{x} - shift{suffix} - mu{suffix}" : $"{x} - center{suffix}";
         if (width is null)
         {
-            writer.Line($"{LayerNormEmitter.At("y", column)} = ({centered}) * scale{suffix} + b{suffix};");
+            return $"{LayerNormEmitter.At("y", column)} = ({centered}) * scale{suffix} + b{suffix};";
         }
-        else
-        {
-            string value = features.VectorFusedMultiplyAdd ? $"{width.Class}.FusedMultiplyAdd({centered}, scale{suffix}, b{suffix})" : $"({centered}) * scale{suffix} + b{suffix}";
-            writer.Line(VectorPasses.Store(width.Class, value, "y", column));
-        }
+
+        string value = features.VectorFusedMultiplyAdd ? $"{width.Class}.FusedMultiplyAdd({centered}, scale{suffix}, b{suffix})" : $"({centered}) * scale{suffix} + b{suffix}";
+        return VectorPasses.Store(width.Class, value, "y", column);
     }
 
     /// <summary>

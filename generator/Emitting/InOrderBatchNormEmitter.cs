@@ -34,7 +34,7 @@ internal static class InOrderBatchNormEmitter
             return;
         }
 
-        writer.Line("// y = (x - center) * scale + b, run by run in memory order.");
+        writer.Line("// y = (x - center) * scale + b, run by run in memory order, each block of vectors loaded before any is stored.");
         EmitStorePass(writer, spec, plan, width, features, ["center"]);
     }
 
@@ -107,7 +107,7 @@ internal static class InOrderBatchNormEmitter
             return;
         }
 
-        writer.Line("// Pass 2: y = (x - shift - mu) * scale + b, run by run in memory order.");
+        writer.Line("// Pass 2: y = (x - shift - mu) * scale + b, run by run in memory order, each block of vectors loaded before any is stored.");
         EmitStorePass(writer, spec, plan, width, features, ["shift", "mu"], channelLoop);
     }
 
@@ -398,10 +398,10 @@ internal static class InOrderBatchNormEmitter
     /// </summary>
     private static void EmitNormalized(
         VectorPasses passes, int length, string[] subtracted, Func<string, string, string, string> vectorValue, Func<string, string, string> scalarValue) =>
-        passes.ForEach(length,
-            (vector, offset) =>
+        passes.ForEach(length, ["x"],
+            (vector, offset, loaded) =>
             {
-                string centered = VectorPasses.Load(vector, "x", offset) + string.Concat(subtracted.Select(s => $" - {vectorValue(vector, s, offset)}"));
+                string centered = loaded("x") + string.Concat(subtracted.Select(s => $" - {vectorValue(vector, s, offset)}"));
                 string multiplyAdd = passes.MultiplyAdd(vector, $"({centered})", vectorValue(vector, "scale", offset), vectorValue(vector, "b", offset));
                 return VectorPasses.Store(vector, multiplyAdd, "y", offset);
             },

@@ -58,26 +58,26 @@ internal static class RowOrderBatchNormEmitter
         }
 
         writer.Line();
-        writer.Line(overlaps
-            ? "// Pass 2: y = (x - shift - mu) * scale + b, row by row, a row's blocks loaded before any is stored (they overlap)."
-            : "// Pass 2: y = (x - shift - mu) * scale + b, row by row, every block of a row in turn.");
-        using (writer.Block($"for (nuint row = 0; row < {rowsEnd}; row += {plan.Channels})"))
+        int step = VectorPasses.RowsPerStoreStep(plan.Outer, blocks.Length);
+        string rows = step == 1 ? "row by row, a row's blocks" : $"{step} rows at a time, their blocks";
+        writer.Line($"// Pass 2: y = (x - shift - mu) * scale + b, {rows} loaded before any is stored{(overlaps ? " (they overlap)" : "")}.");
+        using (writer.Block($"for (nuint row = 0; row < {rowsEnd}; row += {(long)step * plan.Channels})"))
         {
             writer.Line($"ref {type} x = ref {LayerNormEmitter.At("inputRef", "row")};");
             writer.Line($"ref {type} y = ref {LayerNormEmitter.At("outputRef", "row")};");
-            if (overlaps)
+            var stores = new List<string>();
+            for (int j = 0; j < step; j++)
             {
                 foreach (int k in blocks)
                 {
-                    writer.Line($"var x{k} = {VectorPasses.Load(v, "x", offset(k))};");
+                    string at = Literals.Int(((long)j * plan.Channels) + columns[k]);
+                    string name = $"x{stores.Count}";
+                    writer.Line($"var {name} = {VectorPasses.Load(v, "x", at)};");
+                    stores.Add(VectorPasses.Store(v, multiplyAdd($"({name} - shift{k} - mu{k})", $"scale{k}", $"b{k}"), "y", at));
                 }
             }
 
-            foreach (int k in blocks)
-            {
-                string centered = $"{(overlaps ? $"x{k}" : VectorPasses.Load(v, "x", offset(k)))} - shift{k} - mu{k}";
-                writer.Line(VectorPasses.Store(v, multiplyAdd($"({centered})", $"scale{k}", $"b{k}"), "y", offset(k)));
-            }
+            stores.ForEach(line => writer.Line(line));
         }
     }
 

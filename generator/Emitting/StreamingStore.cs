@@ -36,7 +36,7 @@ internal static class StreamingStore
 
     /// <summary>
     /// One group's store pass (x and y point at it; muT and invStdT hold its statistics). <paramref name="normalized"/>
-    /// gives the normalized vector of (vector class, x ref, weight ref, bias ref, offset).
+    /// gives the normalized vector of (vector class, x value, weight ref, bias ref, offset).
     /// </summary>
     public static void EmitGroup(
         SourceWriter writer, LayerNormSpec spec, VectorWidth width, VectorPasses passes, int n, string group,
@@ -47,8 +47,8 @@ internal static class StreamingStore
         int lanes = width.Lanes(spec.Element);
         writer.Line($"// Pass 2, streamed: the group's first and last vectors (they hold the elements before head and from {n - lanes} + head");
         writer.Line("// on), then the vectors from head on.");
-        writer.Line($"var first = {normalized(v, "x", "weightRef", "biasRef", "0")};");
-        writer.Line($"var last = {normalized(v, "x", "weightRef", "biasRef", Literals.Int(n - lanes))};");
+        writer.Line($"var first = {normalized(v, VectorPasses.Load(v, "x", "0"), "weightRef", "biasRef", "0")};");
+        writer.Line($"var last = {normalized(v, VectorPasses.Load(v, "x", Literals.Int(n - lanes)), "weightRef", "biasRef", Literals.Int(n - lanes))};");
 
         // Group 0 stores its elements before head after the others: if the output is the input, the vectors from head on
         // read the input there first.
@@ -65,8 +65,8 @@ internal static class StreamingStore
             writer.Line($"ref {type} {name}Aligned = ref {Names.Unsafe}.Add(ref {from}, head);");
         }
 
-        passes.ForEach(n - lanes,
-            (vector, offset) => $"global::FixedNorm.MemoryHints.StoreNonTemporal({normalized(vector, "xAligned", "weightAligned", "biasAligned", offset)}, ref {LayerNormEmitter.At("yAligned", offset)});",
+        passes.ForEach(n - lanes, ["xAligned"],
+            (vector, offset, loaded) => $"global::FixedNorm.MemoryHints.StoreNonTemporal({normalized(vector, loaded("xAligned"), "weightAligned", "biasAligned", offset)}, ref {LayerNormEmitter.At("yAligned", offset)});",
             offset => throw new InvalidOperationException("A streamed group is a whole number of vectors."));
         EmitFor(writer, group, first: true, () =>
         {

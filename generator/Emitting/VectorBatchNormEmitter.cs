@@ -138,19 +138,29 @@ internal static class VectorBatchNormEmitter
             writer.Line(spec.HasBias ? $"var b{k} = {VectorPasses.Load(v, "biasRef", offset)};" : $"var b{k} = {v}<{type}>.Zero;");
         }
 
-        writer.Line("// y = (x - center) * scale + b, row by row, every block of a row in turn.");
-        using (writer.Block($"for (nuint row = 0; row < {(long)plan.Outer * plan.Channels}; row += {plan.Channels})"))
+        int step = VectorPasses.RowsPerStoreStep(plan.Outer, blocks.Count);
+        writer.Line(step == 1
+            ? "// y = (x - center) * scale + b, row by row, a row's blocks loaded before any is stored."
+            : $"// y = (x - center) * scale + b, {step} rows at a time, their blocks loaded before any is stored.");
+        using (writer.Block($"for (nuint row = 0; row < {(long)plan.Outer * plan.Channels}; row += {(long)step * plan.Channels})"))
         {
             writer.Line($"ref {type} x = ref {LayerNormEmitter.At("inputRef", "row")};");
             writer.Line($"ref {type} y = ref {LayerNormEmitter.At("outputRef", "row")};");
-            for (int k = 0; k < blocks.Count; k++)
+            var stores = new List<string>();
+            for (int j = 0; j < step; j++)
             {
-                string v = blocks[k].Width!.Class;
-                string offset = Literals.Int(blocks[k].Offset);
-                string centered = $"{VectorPasses.Load(v, "x", offset)} - center{k}";
-                string value = features.VectorFusedMultiplyAdd ? $"{v}.FusedMultiplyAdd({centered}, scale{k}, b{k})" : $"({centered}) * scale{k} + b{k}";
-                writer.Line(VectorPasses.Store(v, value, "y", offset));
+                for (int k = 0; k < blocks.Count; k++)
+                {
+                    string v = blocks[k].Width!.Class;
+                    string offset = Literals.Int(((long)j * plan.Channels) + blocks[k].Offset);
+                    string name = $"x{stores.Count}";
+                    writer.Line($"var {name} = {VectorPasses.Load(v, "x", offset)};");
+                    string value = features.VectorFusedMultiplyAdd ? $"{v}.FusedMultiplyAdd({name} - center{k}, scale{k}, b{k})" : $"({name} - center{k}) * scale{k} + b{k}";
+                    stores.Add(VectorPasses.Store(v, value, "y", offset));
+                }
             }
+
+            stores.ForEach(line => writer.Line(line));
         }
 
         foreach (Piece piece in layout.After.Where(p => p.Width is null))
@@ -255,11 +265,11 @@ internal static class VectorBatchNormEmitter
         writer.Line($"var scale{suffix} = {v}.Create(scaleT);");
         writer.Line($"var b{suffix} = {v}.Create(bT);");
         writer.Line();
-        writer.Line("// Pass 3: y = (x - mean) * scale + b, scale = invStd * weight.");
-        ForEachRun(writes: true, body: () => passes.ForEach(plan.Inner,
-            (vector, offset) =>
+        writer.Line("// Pass 3: y = (x - mean) * scale + b, scale = invStd * weight, each block of vectors loaded before any is stored.");
+        ForEachRun(writes: true, body: () => passes.ForEach(plan.Inner, ["x"],
+            (vector, offset, loaded) =>
             {
-                string x = VectorPasses.Load(vector, "x", offset);
+                string x = loaded("x");
                 string centered = spec.Training
                     ? $"{x} - {broadcast(vector, "shift", "shift")} - {broadcast(vector, "mu", centerT)}"
                     : $"{x} - {broadcast(vector, "center", centerT)}";

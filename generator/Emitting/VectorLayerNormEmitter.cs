@@ -42,7 +42,7 @@ internal static class VectorLayerNormEmitter
             {
                 EmitBroadcasts(writer, width, ["T"]);
                 StreamingStore.EmitGroup(writer, spec, width, passes, n, group,
-                    (vector, x, weight, bias, offset) => Normalized(spec, passes, width, vector, x, "T", offset, VectorPasses.Load(vector, weight, offset), VectorPasses.Load(vector, bias, offset)));
+                    (vector, xValue, weight, bias, offset) => Normalized(spec, passes, width, vector, xValue, "T", VectorPasses.Load(vector, weight, offset), VectorPasses.Load(vector, bias, offset)));
             }
             else
             {
@@ -216,9 +216,10 @@ internal static class VectorLayerNormEmitter
         string yRef(string k) => single ? "y" : "y" + k;
         EmitBroadcasts(writer, width, groups);
         int shared = 0;
-        writer.Line($"// Pass 2: y = (x - mu) * invStd{(spec.HasWeight ? " * weight" : "")}{(spec.HasBias ? " + bias" : "")}.");
-        passes.ForEach(n,
-            (vector, offset) =>
+        writer.Line($"// Pass 2: y = (x - mu) * invStd{(spec.HasWeight ? " * weight" : "")}{(spec.HasBias ? " + bias" : "")}, each block of vectors loaded before any is stored.");
+        // Two groups load a block of vectors each before any is stored: half as many vectors a block, for the registers.
+        passes.ForEach(n, [.. groups.Select(xRef)],
+            (vector, offset, loaded) =>
             {
                 // Weight and bias in locals when two groups share them (named per vector: several share one loop body).
                 string weight = VectorPasses.Load(vector, "weightRef", offset);
@@ -242,7 +243,7 @@ internal static class VectorLayerNormEmitter
 
                 foreach (string k in groups)
                 {
-                    lines.Add(VectorPasses.Store(vector, Normalized(spec, passes, width, vector, xRef(k), k, offset, weight, bias), yRef(k), offset));
+                    lines.Add(VectorPasses.Store(vector, Normalized(spec, passes, width, vector, loaded(xRef(k)), k, weight, bias), yRef(k), offset));
                 }
 
                 return string.Join("\n", lines);
@@ -253,7 +254,8 @@ internal static class VectorLayerNormEmitter
                 value += spec.HasWeight ? $" * {LayerNormEmitter.At("weightRef", offset)}" : "";
                 value += spec.HasBias ? $" + {LayerNormEmitter.At("biasRef", offset)}" : "";
                 return $"{LayerNormEmitter.At(yRef(k), offset)} = {value};";
-            })));
+            })),
+            Limits.StoreUnroll / groups.Length);
     }
 
     /// <summary>"var muT512 = Vector512.Create(muT);" and the same for invStd, per group suffix.</summary>
@@ -267,13 +269,13 @@ internal static class VectorLayerNormEmitter
     }
 
     /// <summary>
-    /// (x - mu) * invStd * weight + bias for the vector at <paramref name="offset"/> of <paramref name="x"/>, with group
+    /// (x - mu) * invStd * weight + bias for the vector <paramref name="x"/> (a load, or a local loaded before), with group
     /// k's broadcast statistics (muT512...; a narrower tail vector broadcasts its own) and the given weight and bias.
     /// </summary>
-    internal static string Normalized(LayerNormSpec spec, VectorPasses passes, VectorWidth width, string vector, string x, string k, string offset, string weight, string bias)
+    internal static string Normalized(LayerNormSpec spec, VectorPasses passes, VectorWidth width, string vector, string x, string k, string weight, string bias)
     {
         string broadcast(string name) => vector == width.Class ? name + width.Suffix : $"{vector}.Create({name})";
-        string value = $"({VectorPasses.Load(vector, x, offset)} - {broadcast("mu" + k)}) * {broadcast("invStd" + k)}";
+        string value = $"({x} - {broadcast("mu" + k)}) * {broadcast("invStd" + k)}";
         if (spec.HasWeight && spec.HasBias)
         {
             return passes.MultiplyAdd(vector, value, weight, bias);

@@ -60,8 +60,9 @@ internal sealed class VectorPasses(SourceWriter writer, ElementType element, Vec
     /// <summary>
     /// Adds d * d into <paramref name="squares"/> for d = <c>term</c> over [0, length), and d into
     /// <paramref name="deviations"/> when given: the corrected two-pass algorithm, whose sum of deviations measures
-    /// (and lets the caller remove) the rounding left in the mean. <paramref name="alongside"/>, when given, writes a
-    /// statement after each vector's (vector class, offset): another pass's work in the same loop. <paramref name="extra"/>
+    /// (and lets the caller remove) the rounding left in the mean. <paramref name="alongside"/>, when given, is another
+    /// group's store pass in the same loop: its vectors loaded at the top of each loop step, each stored after the sum of
+    /// the vector at its offset. <paramref name="extra"/>
     /// are more full-width terms (a local's name, its expression), added into the last segment's accumulators.
     /// </summary>
     public void SumOfSquares(
@@ -70,7 +71,7 @@ internal sealed class VectorPasses(SourceWriter writer, ElementType element, Vec
         int length,
         Func<string, string, string> vectorTerm,
         Func<string, string> scalarTerm,
-        Func<string, string, string>? alongside = null,
+        StoreAlongside? alongside = null,
         IReadOnlyList<(string Name, string Term)>? extra = null) =>
         SumChunks(
             length,
@@ -147,17 +148,71 @@ internal sealed class VectorPasses(SourceWriter writer, ElementType element, Vec
     public string PartialTotal(string partials, int index) =>
         $"{Names.Lanes}.Sum({Load(width.Class, partials, Literals.Int(index * width.Lanes(ElementType.Double)))})";
 
-    /// <summary>Writes <c>store(vector class, offset)</c> for every vector and element of [0, length).</summary>
-    public void ForEach(int length, Func<string, string, string> vectorStatement, Func<string, string> scalarStatement)
+    /// <summary>
+    /// A store pass: <c>vectorStatement(vector class, offset, loaded)</c> for every vector of [0, length), then
+    /// <c>scalarStatement(offset)</c> for the elements after the last vector. The vectors go in blocks of
+    /// <paramref name="unroll"/> (a loop iteration, or the vectors after the loop): a block loads each of
+    /// <paramref name="sources"/> into locals first (x0, x1, ... for source x; <c>loaded(source)</c> names the one for
+    /// the vector at hand), then stores. See <see cref="Limits.StoreUnroll"/> for why.
+    /// </summary>
+    public void ForEach(
+        int length, IReadOnlyList<string> sources, Func<string, string, Func<string, string>, string> vectorStatement, Func<string, string> scalarStatement,
+        int unroll = Limits.StoreUnroll)
     {
-        SegmentLayout layout = SegmentLayout.Create(0, length, width, element);
-        EmitLoop(layout, null, (offset, _) => writer.Line(vectorStatement(width.Class, offset)));
-        foreach (Piece piece in layout.After)
+        SegmentLayout layout = SegmentLayout.Create(0, length, width, element, unroll);
+        void EmitBlock(IReadOnlyList<(string Vector, string Offset)> vectors, int firstName)
         {
-            string offset = Literals.Int(piece.Offset);
-            writer.Line(piece.Width is null ? scalarStatement(offset) : vectorStatement(piece.Width.Class, offset));
+            for (int k = 0; k < vectors.Count; k++)
+            {
+                foreach (string source in sources)
+                {
+                    writer.Line($"var {source}{firstName + k} = {Load(vectors[k].Vector, source, vectors[k].Offset)};");
+                }
+            }
+
+            for (int k = 0; k < vectors.Count; k++)
+            {
+                writer.Line(vectorStatement(vectors[k].Vector, vectors[k].Offset, source => source + (firstName + k)));
+            }
+        }
+
+        if (layout.LoopIterations == 1)
+        {
+            EmitBlock([.. Enumerable.Range(0, layout.Unroll).Select(k => (width.Class, Literals.Int(k * layout.Lanes)))], 0);
+        }
+        else if (layout.LoopIterations > 1)
+        {
+            using (writer.Block($"for (nuint i = 0; i < {layout.LoopEnd}; i += {layout.LoopStride})"))
+            {
+                EmitBlock([.. Enumerable.Range(0, layout.Unroll).Select(k => (width.Class, k == 0 ? "i" : $"i + {k * layout.Lanes}"))], 0);
+            }
+        }
+
+        // The vectors after the loop: names after the loop's (a local's scope takes in the blocks nested in it).
+        EmitBlock([.. layout.After.Where(p => p.Width is not null).Select(p => (p.Width!.Class, Literals.Int(p.Offset)))], layout.LoopIterations > 0 ? layout.Unroll : 0);
+        foreach (Piece piece in layout.After.Where(p => p.Width is null))
+        {
+            writer.Line(scalarStatement(Literals.Int(piece.Offset)));
         }
     }
+
+    /// <summary>
+    /// Rows a row-by-row store loop takes a step, loading all their vectors before it stores any: as many as fill
+    /// <see cref="Limits.StoreUnroll"/> vectors of <paramref name="vectorsPerRow"/> each and divide <paramref name="rows"/>.
+    /// </summary>
+    public static int RowsPerStoreStep(long rows, int vectorsPerRow)
+    {
+        int step = Math.Max(1, Limits.StoreUnroll / vectorsPerRow);
+        while (rows % step != 0)
+        {
+            step--;
+        }
+
+        return step;
+    }
+
+    /// <summary>"row" or "row + offset": an element of the rows a store step takes.</summary>
+    public static string RowOffset(long offset) => offset == 0 ? "row" : $"row + {Literals.Int(offset)}";
 
     /// <summary>
     /// Float kernels only: when the float squares overflowed (|x - mean| beyond about 1e18, where PyTorch's float32 kernels
@@ -218,14 +273,23 @@ internal sealed class VectorPasses(SourceWriter writer, ElementType element, Vec
         string? deviations,
         Func<string, string, string> vectorTerm,
         Func<string, string> scalarTerm,
-        Func<string, string, string>? alongside = null,
+        StoreAlongside? alongside = null,
         IReadOnlyList<(string Name, string Term)>? extra = null)
     {
-        void Alongside(string vectorClass, string offset)
+        // The store pass alongside: x0, x1... (for source x) loaded before the step's sums and stores.
+        void LoadAlongside(string offset, int name)
         {
             if (alongside is not null)
             {
-                writer.Line(alongside(vectorClass, offset));
+                writer.Line($"var {alongside.Source}{name} = {Load(width.Class, alongside.Source, offset)};");
+            }
+        }
+
+        void Alongside(string offset, int name)
+        {
+            if (alongside is not null)
+            {
+                writer.Line(alongside.Statement(width.Class, offset, alongside.Source + name));
             }
         }
 
@@ -268,11 +332,23 @@ internal sealed class VectorPasses(SourceWriter writer, ElementType element, Vec
             }
         }
 
-        EmitLoop(layout, chunkStart, (offset, k) =>
+        EmitLoop(
+            layout,
+            chunkStart,
+            (offset, k) =>
+            {
+                Add(acc[k], second[k], $"d{k}", vectorTerm(width.Class, offset));
+                Alongside(offset, k);
+            },
+            LoadAlongside);
+
+        // The full vectors after the loop: the loads alongside first, named after the loop's.
+        int firstName = layout.LoopIterations > 0 ? layout.Unroll : 0;
+        List<Piece> fullAfter = [.. layout.After.Where(p => p.Width == width)];
+        for (int j = 0; j < fullAfter.Count; j++)
         {
-            Add(acc[k], second[k], $"d{k}", vectorTerm(width.Class, offset));
-            Alongside(width.Class, offset);
-        });
+            LoadAlongside(Literals.Int(fullAfter[j].Offset), firstName + j);
+        }
 
         int single = 0;
         foreach (Piece piece in layout.After)
@@ -281,7 +357,7 @@ internal sealed class VectorPasses(SourceWriter writer, ElementType element, Vec
             if (piece.Width == width)
             {
                 Add(acc[single], second[single], $"d{offset}", vectorTerm(width.Class, offset));
-                Alongside(width.Class, offset);
+                Alongside(offset, firstName + single);
                 single++;
             }
             else if (alongside is not null)
@@ -527,20 +603,30 @@ internal sealed class VectorPasses(SourceWriter writer, ElementType element, Vec
     /// The loop over full vectors: <c>for (nuint i = start; i &lt; end; i += stride)</c> with <see cref="Limits.Accumulators"/>
     /// vectors per iteration, or the same statements with constant offsets when there is one iteration.
     /// </summary>
-    private void EmitLoop(SegmentLayout layout, string? chunkStart, Action<string, int> emitVector)
+    /// <summary>The loop over a layout's whole steps: <paramref name="first"/> for each vector of a step (when given), then <paramref name="emitVector"/>.</summary>
+    private void EmitLoop(SegmentLayout layout, string? chunkStart, Action<string, int> emitVector, Action<string, int>? first = null)
     {
         if (layout.LoopIterations == 0)
         {
             return;
         }
 
-        if (layout.LoopIterations == 1 && chunkStart is null)
+        void EmitStep(Func<int, string> offset)
         {
-            for (int k = 0; k < layout.Unroll; k++)
+            for (int k = 0; first is not null && k < layout.Unroll; k++)
             {
-                emitVector(Literals.Int(layout.Start + (k * layout.Lanes)), k);
+                first(offset(k), k);
             }
 
+            for (int k = 0; k < layout.Unroll; k++)
+            {
+                emitVector(offset(k), k);
+            }
+        }
+
+        if (layout.LoopIterations == 1 && chunkStart is null)
+        {
+            EmitStep(k => Literals.Int(layout.Start + (k * layout.Lanes)));
             return;
         }
 
@@ -548,10 +634,7 @@ internal sealed class VectorPasses(SourceWriter writer, ElementType element, Vec
         string end = chunkStart is null ? Literals.Int(layout.LoopEnd) : $"{chunkStart} + {layout.LoopEnd - layout.Start}";
         using (writer.Block($"for (nuint i = {start}; i < {end}; i += {layout.LoopStride})"))
         {
-            for (int k = 0; k < layout.Unroll; k++)
-            {
-                emitVector(k == 0 ? "i" : $"i + {k * layout.Lanes}", k);
-            }
+            EmitStep(k => k == 0 ? "i" : $"i + {k * layout.Lanes}");
         }
     }
 
@@ -569,6 +652,12 @@ internal sealed class VectorPasses(SourceWriter writer, ElementType element, Vec
 
     private static string Grouped(List<string> terms) => terms.Count == 1 ? terms[0] : $"({PairwiseSum(terms)})";
 }
+
+/// <summary>
+/// A store pass run in a sum pass's loop (<see cref="VectorPasses.SumOfSquares"/>): each vector of <see cref="Source"/>
+/// loaded into a local first, then stored by <see cref="Statement"/>(vector class, offset, the local's name).
+/// </summary>
+internal sealed record StoreAlongside(string Source, Func<string, string, string, string> Statement);
 
 /// <summary>What a sum pass adds up.</summary>
 internal enum SumMode

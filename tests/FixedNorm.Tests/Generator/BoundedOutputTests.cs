@@ -5,11 +5,13 @@ namespace FixedNorm.Tests.Generator;
 /// <summary>
 /// Emitted code stays small for any shape: only loop trip counts grow with it. Small enough, too, for the JIT to
 /// optimize: past its limits it compiles a method with no optimizations at all (once the case for LayerNorm with 3 to
-/// 15 vector groups, each written out: [10, 1000] took 5.5 us instead of 0.78).
+/// 15 vector groups, each written out: [10, 1000] took 5.5 us instead of 0.78). The bound was 100,000 characters until
+/// store passes loaded 8 vectors before storing any (Limits.StoreUnroll), which took the largest two here from 95,272
+/// and 90,514 characters to 103,580 and 101,748, every kernel still compiled optimized.
 /// </summary>
 public sealed class BoundedOutputTests
 {
-    internal const int MaxCharacters = 100_000;
+    internal const int MaxCharacters = 110_000;
 
     [Theory]
     [InlineData("[LayerNorm(4096, 4096)]", "float")]
