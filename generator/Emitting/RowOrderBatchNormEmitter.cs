@@ -118,11 +118,12 @@ internal static class RowOrderBatchNormEmitter
         // Float: the raw values into double lanes (exact); double: the deviations (a raw double sum rounds).
         IEnumerable<string> RowSums(string row, int k)
         {
-            yield return $"var x{k} = {VectorPasses.Load(v, source, columns[k] == 0 ? row : $"{row} + {offset(k)}")};";
+            string at = columns[k] == 0 ? row : $"{row} + {offset(k)}";
+            yield return $"var x{k} = {VectorPasses.Load(v, source, at)};";
             if (isFloat)
             {
                 yield return $"sum{k}TotalLo += {v}.WidenLower(x{k});";
-                yield return $"sum{k}TotalHi += {v}.WidenUpper(x{k});";
+                yield return $"sum{k}TotalHi += {VectorPasses.WidenUpperFromMemory(layout.Width, $"x{k}", source, at)};";
             }
 
             yield return $"var d{k} = x{k} - shift{k};";
