@@ -138,6 +138,12 @@ internal static class VectorBatchNormEmitter
             writer.Line(spec.HasBias ? $"var b{k} = {VectorPasses.Load(v, "biasRef", offset)};" : $"var b{k} = {v}<{type}>.Zero;");
         }
 
+        if (AlignedRowsBatchNormEmitter.Applies(plan, layout))
+        {
+            AlignedRowsBatchNormEmitter.Emit(writer, spec, plan, layout, features, blocks.Count);
+            return;
+        }
+
         int step = VectorPasses.RowsPerStoreStep(plan.Outer, blocks.Count);
         writer.Line(step == 1
             ? "// y = (x - center) * scale + b, row by row, a row's blocks loaded before any is stored."

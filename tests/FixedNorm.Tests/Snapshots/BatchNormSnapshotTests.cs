@@ -134,6 +134,21 @@ public sealed class BatchNormSnapshotTests
         """));
 
     [Fact]
+    public void ChannelsLastInferenceAlignedStores() => SourceSnapshots.Match(GeneratorHarness.Run("""
+        using System;
+        using FixedNorm;
+
+        namespace Demo;
+
+        public sealed partial class Block
+        {
+            [BatchNorm(16, 32, 32, 64, ChannelAxis = -1, Mode = BatchNormMode.Inference)]
+            public static partial void Nhwc(ReadOnlySpan<float> input, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias,
+                ReadOnlySpan<float> runningMean, ReadOnlySpan<float> runningVar, Span<float> output);
+        }
+        """));
+
+    [Fact]
     public void ChannelsLastTrainingOverlappingBlock() => SourceSnapshots.Match(GeneratorHarness.Run("""
         using System;
         using FixedNorm;
