@@ -34,6 +34,12 @@ internal static class InOrderBatchNormEmitter
             return;
         }
 
+        if (AlignedRunsBatchNormEmitter.Applies(plan, width, spec.Element))
+        {
+            AlignedRunsBatchNormEmitter.Emit(writer, spec, plan, width, features);
+            return;
+        }
+
         writer.Line("// y = (x - center) * scale + b, run by run in memory order, each block of vectors loaded before any is stored.");
         EmitStorePass(writer, spec, plan, width, features, ["center"]);
     }

@@ -149,6 +149,21 @@ public sealed class BatchNormSnapshotTests
         """));
 
     [Fact]
+    public void NclInferenceAlignedStores() => SourceSnapshots.Match(GeneratorHarness.Run("""
+        using System;
+        using FixedNorm;
+
+        namespace Demo;
+
+        public sealed partial class Block
+        {
+            [BatchNorm(32, 64, 128, Mode = BatchNormMode.Inference)]
+            public static partial void Ncl(ReadOnlySpan<float> input, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias,
+                ReadOnlySpan<float> runningMean, ReadOnlySpan<float> runningVar, Span<float> output);
+        }
+        """));
+
+    [Fact]
     public void ChannelsLastTrainingOverlappingBlock() => SourceSnapshots.Match(GeneratorHarness.Run("""
         using System;
         using FixedNorm;
