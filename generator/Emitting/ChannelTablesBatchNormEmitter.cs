@@ -160,21 +160,9 @@ internal static class ChannelTablesBatchNormEmitter
     {
         using (writer.Block($"for (nuint row = 0; row < {chunkElements}; row += {(long)step * channels})"))
         {
-            var stores = new List<string>();
-            for (int j = 0; j < step; j++)
-            {
-                foreach (var piece in pieces)
-                {
-                    long at = ((long)j * channels) + piece.Column;
-                    string column = at == 0 ? "row" : $"row + {Literals.Int(at)}";
-                    string name = $"x{stores.Count}";
-                    string load = piece.Width is null ? LayerNormEmitter.At("x", column) : VectorPasses.Load(piece.Width.Class, "x", column);
-                    writer.Line($"var {name} = {load};");
-                    stores.Add(Store(spec, features, piece.Width, piece.Suffix, name, column));
-                }
-            }
-
-            stores.ForEach(line => writer.Line(line));
+            VectorPasses.EmitRowsLoadedFirst(writer, step, channels, [.. pieces.Select(piece => (piece.Width?.Class, piece.Column))],
+                at => at == 0 ? "row" : $"row + {Literals.Int(at)}",
+                (k, x, column) => Store(spec, features, pieces[k].Width, pieces[k].Suffix, x, column));
         }
     }
 

@@ -65,19 +65,8 @@ internal static class RowOrderBatchNormEmitter
         {
             writer.Line($"ref {type} x = ref {LayerNormEmitter.At("inputRef", "row")};");
             writer.Line($"ref {type} y = ref {LayerNormEmitter.At("outputRef", "row")};");
-            var stores = new List<string>();
-            for (int j = 0; j < step; j++)
-            {
-                foreach (int k in blocks)
-                {
-                    string at = Literals.Int(((long)j * plan.Channels) + columns[k]);
-                    string name = $"x{stores.Count}";
-                    writer.Line($"var {name} = {VectorPasses.Load(v, "x", at)};");
-                    stores.Add(VectorPasses.Store(v, multiplyAdd($"({name} - shift{k} - mu{k})", $"scale{k}", $"b{k}"), "y", at));
-                }
-            }
-
-            stores.ForEach(line => writer.Line(line));
+            VectorPasses.EmitRowsLoadedFirst(writer, step, plan.Channels, [.. columns.Select(column => ((string?)v, (long)column))], Literals.Int,
+                (k, x, at) => VectorPasses.Store(v, multiplyAdd($"({x} - shift{k} - mu{k})", $"scale{k}", $"b{k}"), "y", at));
         }
     }
 

@@ -152,21 +152,13 @@ internal static class VectorBatchNormEmitter
         {
             writer.Line($"ref {type} x = ref {LayerNormEmitter.At("inputRef", "row")};");
             writer.Line($"ref {type} y = ref {LayerNormEmitter.At("outputRef", "row")};");
-            var stores = new List<string>();
-            for (int j = 0; j < step; j++)
-            {
-                for (int k = 0; k < blocks.Count; k++)
+            VectorPasses.EmitRowsLoadedFirst(writer, step, plan.Channels, [.. blocks.Select(b => ((string?)b.Width!.Class, (long)b.Offset))], Literals.Int,
+                (k, x, offset) =>
                 {
                     string v = blocks[k].Width!.Class;
-                    string offset = Literals.Int(((long)j * plan.Channels) + blocks[k].Offset);
-                    string name = $"x{stores.Count}";
-                    writer.Line($"var {name} = {VectorPasses.Load(v, "x", offset)};");
-                    string value = features.VectorFusedMultiplyAdd ? $"{v}.FusedMultiplyAdd({name} - center{k}, scale{k}, b{k})" : $"({name} - center{k}) * scale{k} + b{k}";
-                    stores.Add(VectorPasses.Store(v, value, "y", offset));
-                }
-            }
-
-            stores.ForEach(line => writer.Line(line));
+                    string value = features.VectorFusedMultiplyAdd ? $"{v}.FusedMultiplyAdd({x} - center{k}, scale{k}, b{k})" : $"({x} - center{k}) * scale{k} + b{k}";
+                    return VectorPasses.Store(v, value, "y", offset);
+                });
         }
 
         foreach (Piece piece in layout.After.Where(p => p.Width is null))

@@ -249,8 +249,30 @@ internal sealed class VectorPasses(SourceWriter writer, ElementType element, Vec
         return step;
     }
 
-    /// <summary>"row" or "row + offset": an element of the rows a store step takes.</summary>
-    public static string RowOffset(long offset) => offset == 0 ? "row" : $"row + {Literals.Int(offset)}";
+    /// <summary>
+    /// The body of a row-by-row store loop taking <paramref name="step"/> rows of <paramref name="rowLength"/> elements at
+    /// a time: every piece of those rows (a vector class, or null for a single element, at a column of the row) loaded
+    /// from x into x0, x1... first, then every store, <c>store(piece index, loaded local, offset)</c>. <paramref name="offset"/>
+    /// writes an element's offset from x.
+    /// </summary>
+    public static void EmitRowsLoadedFirst(
+        SourceWriter writer, int step, long rowLength, IReadOnlyList<(string? Vector, long Column)> pieces, Func<long, string> offset, Func<int, string, string, string> store)
+    {
+        var stores = new List<string>();
+        for (int j = 0; j < step; j++)
+        {
+            for (int k = 0; k < pieces.Count; k++)
+            {
+                string at = offset((j * rowLength) + pieces[k].Column);
+                string name = $"x{stores.Count}";
+                string load = pieces[k].Vector is { } vector ? Load(vector, "x", at) : LayerNormEmitter.At("x", at);
+                writer.Line($"var {name} = {load};");
+                stores.Add(store(k, name, at));
+            }
+        }
+
+        stores.ForEach(line => writer.Line(line));
+    }
 
     /// <summary>
     /// Float kernels only: when the float squares overflowed (|x - mean| beyond about 1e18, where PyTorch's float32 kernels
@@ -639,10 +661,10 @@ internal sealed class VectorPasses(SourceWriter writer, ElementType element, Vec
             : $"{Names.Lanes}.Sum({width.Class}.WidenLower({vector}) + {width.Class}.WidenUpper({vector}))";
 
     /// <summary>
-    /// The loop over full vectors: <c>for (nuint i = start; i &lt; end; i += stride)</c> with <see cref="Limits.Accumulators"/>
-    /// vectors per iteration, or the same statements with constant offsets when there is one iteration.
+    /// The loop over full vectors: <c>for (nuint i = start; i &lt; end; i += stride)</c> with the layout's unroll of vectors
+    /// per iteration, or the same statements with constant offsets when there is one iteration. Each iteration writes
+    /// <paramref name="first"/> for each of its vectors (when given), then <paramref name="emitVector"/> for each.
     /// </summary>
-    /// <summary>The loop over a layout's whole steps: <paramref name="first"/> for each vector of a step (when given), then <paramref name="emitVector"/>.</summary>
     private void EmitLoop(SegmentLayout layout, string? chunkStart, Action<string, int> emitVector, Action<string, int>? first = null)
     {
         if (layout.LoopIterations == 0)

@@ -188,9 +188,9 @@ internal static class Limits
     /// <summary>
     /// Store passes load this many vectors of their input before they store any (<see cref="Emitting.VectorPasses.ForEach"/>).
     /// A load waits for an earlier store whose address agrees with it in its low 12 bits, and arrays allocated one after
-    /// the other often put the output a few vectors past the input modulo 4 KB. NCL [32, 64, 128] inference, output 80
-    /// bytes past the input (Zen 4, 2026-12-04): loads between stores 33.3 us, 4 loads first 25.8, 8 first 24.5, 16 first
-    /// 24.5 (CopyTo 22.6); 272 bytes past: 27.0, 27.7, 26.0, 25.7. At other distances all four within 5 %.
+    /// the other often put the output a few vectors past the input modulo 4 KB. NCL [32, 64, 128] inference's store pass,
+    /// output 64 bytes past the input (Zen 4, 2026-12-04): loads between stores 33.3 us, 4 loads first 25.8, 8 first 24.5,
+    /// 16 first 24.5 (CopyTo 22.6); 256 bytes past: 27.0, 27.7, 26.0, 25.7. At other distances all four within 5 %.
     /// </summary>
     public const int StoreUnroll = 8;
 
