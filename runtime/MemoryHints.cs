@@ -32,6 +32,21 @@ public static class MemoryHints
     }
 
     /// <summary>
+    /// The step of a store pass's loop over blocks of <paramref name="stride"/> elements: <paramref name="stride"/>
+    /// (forwards), or its two's complement (backwards; add it unchecked) when the output lies 1 to 2047 bytes past the
+    /// input modulo 4 KB. A load waits for an earlier store whose address agrees with it in the low 12 bits, and arrays
+    /// allocated one after the other often put the output just past the input: going forwards, each block's loads would
+    /// meet the stores of the blocks just before; going backwards they lie below all of them. In place (the same
+    /// address), forwards.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static nuint StoreStep<T>(ref T input, ref T output, nuint stride)
+    {
+        nint distance = Unsafe.ByteOffset(ref input, ref output) & 4095;
+        return distance is > 0 and < 2048 ? unchecked(0 - stride) : stride;
+    }
+
+    /// <summary>
     /// How many elements from <paramref name="start"/> to the first address aligned to <paramref name="alignment"/>
     /// bytes (a power of two): 0 when it is aligned. Only a plan for <see cref="StoreNonTemporal{T}(Vector512{T}, ref T)"/>:
     /// if the GC moves the memory later, those stores see it and store the ordinary way.

@@ -103,7 +103,7 @@ internal static class AlignedLayerNormEmitter
             writer.Line($"ref {type} y = ref {LayerNormEmitter.At("outputRef", Literals.Int(lastStart))};");
             EmitStorePassStart();
             passes.ForEach(last, ["xH"],
-                (vector, offset, loaded) => store(vector, offset, loaded("xH")),
+                (vector, offset, loaded, stores) => stores.Store(vector, normalized(vector, loaded("xH"), "H", offset), "yH", offset),
                 _ => throw new InvalidOperationException("The aligned plan stores whole vectors."));
             EmitStorePassEnd();
         }

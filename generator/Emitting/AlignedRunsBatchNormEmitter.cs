@@ -62,7 +62,7 @@ internal static class AlignedRunsBatchNormEmitter
         // A run's vectors from head on but its last: the current channel's constants.
         void EmitOwnVectors() =>
             passes.ForEach(lastVector, ["x"],
-                (vector, offset, loaded) => VectorPasses.Store(vector, normalized(loaded("x"), "center" + suffix, "scale" + suffix, "b" + suffix), "y", offset),
+                (vector, offset, loaded, stores) => stores.Store(vector, normalized(loaded("x"), "center" + suffix, "scale" + suffix, "b" + suffix), "y", offset),
                 _ => throw new InvalidOperationException("Aligned runs are whole vectors."));
 
         writer.Line("int channel = 0;");

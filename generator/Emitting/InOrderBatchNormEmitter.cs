@@ -405,11 +405,11 @@ internal static class InOrderBatchNormEmitter
     private static void EmitNormalized(
         VectorPasses passes, int length, string[] subtracted, Func<string, string, string, string> vectorValue, Func<string, string, string> scalarValue) =>
         passes.ForEach(length, ["x"],
-            (vector, offset, loaded) =>
+            (vector, offset, loaded, stores) =>
             {
                 string centered = loaded("x") + string.Concat(subtracted.Select(s => $" - {vectorValue(vector, s, offset)}"));
                 string multiplyAdd = passes.MultiplyAdd(vector, $"({centered})", vectorValue(vector, "scale", offset), vectorValue(vector, "b", offset));
-                return VectorPasses.Store(vector, multiplyAdd, "y", offset);
+                return stores.Store(vector, multiplyAdd, "y", offset);
             },
             offset =>
             {

@@ -10,6 +10,7 @@ internal static class Names
     public const string Intrinsics = "global::System.Runtime.Intrinsics";
     public const string ThrowHelper = "global::FixedNorm.ThrowHelper";
     public const string Widen = "global::FixedNorm.Widen";
+    public const string MemoryHints = "global::FixedNorm.MemoryHints";
 
     /// <summary>Horizontal sums (FixedNorm.Lanes.Sum): fewer instructions than VectorN.Sum.</summary>
     public const string Lanes = "global::FixedNorm.Lanes";

@@ -66,7 +66,9 @@ internal static class StreamingStore
         }
 
         passes.ForEach(n - lanes, ["xAligned"],
-            (vector, offset, loaded) => $"global::FixedNorm.MemoryHints.StoreNonTemporal({normalized(vector, loaded("xAligned"), "weightAligned", "biasAligned", offset)}, ref {LayerNormEmitter.At("yAligned", offset)});",
+            (vector, offset, loaded, stores) => stores.Add(
+                normalized(vector, loaded("xAligned"), "weightAligned", "biasAligned", offset),
+                value => $"global::FixedNorm.MemoryHints.StoreNonTemporal({value}, ref {LayerNormEmitter.At("yAligned", offset)});"),
             offset => throw new InvalidOperationException("A streamed group is a whole number of vectors."));
         EmitFor(writer, group, first: true, () =>
         {

@@ -265,13 +265,13 @@ internal static class VectorBatchNormEmitter
         writer.Line();
         writer.Line("// Pass 3: y = (x - mean) * scale + b, scale = invStd * weight, each block of vectors loaded before any is stored.");
         ForEachRun(writes: true, body: () => passes.ForEach(plan.Inner, ["x"],
-            (vector, offset, loaded) =>
+            (vector, offset, loaded, stores) =>
             {
                 string x = loaded("x");
                 string centered = spec.Training
                     ? $"{x} - {broadcast(vector, "shift", "shift")} - {broadcast(vector, "mu", centerT)}"
                     : $"{x} - {broadcast(vector, "center", centerT)}";
-                return VectorPasses.Store(vector, passes.MultiplyAdd(vector, $"({centered})", broadcast(vector, "scale", "scaleT"), broadcast(vector, "b", "bT")), "y", offset);
+                return stores.Store(vector, passes.MultiplyAdd(vector, $"({centered})", broadcast(vector, "scale", "scaleT"), broadcast(vector, "b", "bT")), "y", offset);
             },
             offset =>
             {

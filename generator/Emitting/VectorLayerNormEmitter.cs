@@ -219,7 +219,7 @@ internal static class VectorLayerNormEmitter
         writer.Line($"// Pass 2: y = (x - mu) * invStd{(spec.HasWeight ? " * weight" : "")}{(spec.HasBias ? " + bias" : "")}, each block of vectors loaded before any is stored.");
         // Two groups load a block of vectors each before any is stored: half as many vectors a block, for the registers.
         passes.ForEach(n, [.. groups.Select(xRef)],
-            (vector, offset, loaded) =>
+            (vector, offset, loaded, stores) =>
             {
                 // Weight and bias in locals when two groups share them (named per vector: several share one loop body).
                 string weight = VectorPasses.Load(vector, "weightRef", offset);
@@ -243,7 +243,7 @@ internal static class VectorLayerNormEmitter
 
                 foreach (string k in groups)
                 {
-                    lines.Add(VectorPasses.Store(vector, Normalized(spec, passes, width, vector, loaded(xRef(k)), k, weight, bias), yRef(k), offset));
+                    lines.Add(stores.Store(vector, Normalized(spec, passes, width, vector, loaded(xRef(k)), k, weight, bias), yRef(k), offset));
                 }
 
                 return string.Join("\n", lines);

@@ -187,17 +187,20 @@ internal sealed class VectorPasses(SourceWriter writer, ElementType element, Vec
         $"{Names.Lanes}.Sum({Load(width.Class, partials, Literals.Int(index * width.Lanes(ElementType.Double)))})";
 
     /// <summary>
-    /// A store pass: <c>vectorStatement(vector class, offset, loaded)</c> for every vector of [0, length), then
+    /// A store pass: <c>vectorStatement(vector class, offset, loaded, stores)</c> for every vector of [0, length), then
     /// <c>scalarStatement(offset)</c> for the elements after the last vector. The vectors go in blocks of
-    /// <paramref name="unroll"/> (a loop iteration, or the vectors after the loop): a block loads each of
-    /// <paramref name="sources"/> into locals first (x0, x1, ... for source x; <c>loaded(source)</c> names the one for
-    /// the vector at hand), then stores. See <see cref="Limits.StoreUnroll"/> for why.
+    /// <paramref name="unroll"/> (a loop iteration, or the vectors after the loop). A block loads each of
+    /// <paramref name="sources"/> into locals (x0, x1, ... for source x; <c>loaded(source)</c> names the one for the vector
+    /// at hand), computes every value into a local through <see cref="BlockStores"/> (loading what else it needs), and
+    /// only then stores; the loop runs forwards or backwards, whichever keeps its loads off the addresses of recent stores
+    /// (<c>MemoryHints.StoreStep</c>). See <see cref="Limits.StoreUnroll"/> for why.
     /// </summary>
     public void ForEach(
-        int length, IReadOnlyList<string> sources, Func<string, string, Func<string, string>, string> vectorStatement, Func<string, string> scalarStatement,
+        int length, IReadOnlyList<string> sources, Func<string, string, Func<string, string>, BlockStores, string> vectorStatement, Func<string, string> scalarStatement,
         int unroll = Limits.StoreUnroll)
     {
         SegmentLayout layout = SegmentLayout.Create(0, length, width, element, unroll);
+        var stores = new BlockStores();
         void EmitBlock(IReadOnlyList<(string Vector, string Offset)> vectors, int firstName)
         {
             for (int k = 0; k < vectors.Count; k++)
@@ -208,10 +211,13 @@ internal sealed class VectorPasses(SourceWriter writer, ElementType element, Vec
                 }
             }
 
+            stores.Clear();
             for (int k = 0; k < vectors.Count; k++)
             {
-                writer.Line(vectorStatement(vectors[k].Vector, vectors[k].Offset, source => source + (firstName + k)));
+                writer.Line(vectorStatement(vectors[k].Vector, vectors[k].Offset, source => source + (firstName + k), stores));
             }
+
+            stores.Take().ForEach(line => writer.Line(line));
         }
 
         if (layout.LoopIterations == 1)
@@ -220,7 +226,10 @@ internal sealed class VectorPasses(SourceWriter writer, ElementType element, Vec
         }
         else if (layout.LoopIterations > 1)
         {
-            using (writer.Block($"for (nuint i = 0; i < {layout.LoopEnd}; i += {layout.LoopStride})"))
+            string stride = Literals.Int(layout.LoopStride);
+            string last = Literals.Int(layout.LoopEnd - layout.LoopStride);
+            writer.Line("// Forwards, or backwards if the output lies up to 2 KB past the input modulo 4 KB (see MemoryHints.StoreStep).");
+            using (writer.Block($"for (nuint block = 0, step = {Names.MemoryHints}.StoreStep(ref inputRef, ref outputRef, {stride}), i = step == {stride} ? 0 : (nuint){last}; block < {layout.LoopIterations}; block++, i = unchecked(i + step))"))
             {
                 EmitBlock([.. Enumerable.Range(0, layout.Unroll).Select(k => (width.Class, k == 0 ? "i" : $"i + {k * layout.Lanes}"))], 0);
             }
@@ -735,4 +744,32 @@ internal enum SumMode
     /// <summary>Raw elements in double lanes (float widened): an exact-enough sum at twice the work.</summary>
     Wide,
 
+}
+
+/// <summary>
+/// The values of one block of a store pass (<see cref="VectorPasses.ForEach"/>), each computed into a local r0, r1, ...,
+/// and their stores, written after the block's last value: every load of the block comes before its first store.
+/// </summary>
+internal sealed class BlockStores
+{
+    private readonly List<string> stores = [];
+    private int next;
+
+    /// <summary>"var r3 = value;", keeping <c>store("r3")</c> for after the block's values.</summary>
+    public string Add(string value, Func<string, string> store)
+    {
+        string name = $"r{next++}";
+        stores.Add(store(name));
+        return $"var {name} = {value};";
+    }
+
+    /// <summary><see cref="Add"/> with an ordinary store of the vector class at the offset of reference.</summary>
+    public string Store(string vectorClass, string value, string reference, string offset) =>
+        Add(value, name => VectorPasses.Store(vectorClass, name, reference, offset));
+
+    /// <summary>Starts a block (the names go on counting: the loop's block and the one after it share a scope).</summary>
+    public void Clear() => stores.Clear();
+
+    /// <summary>The block's stores, in order.</summary>
+    public List<string> Take() => [.. stores];
 }

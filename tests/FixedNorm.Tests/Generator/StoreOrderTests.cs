@@ -34,6 +34,27 @@ public sealed partial class StoreOrderTests
         Assert.Empty(Violations(source));
     }
 
+    /// <summary>
+    /// The store passes that compute each block's values into locals before storing any (VectorPasses.ForEach): weight,
+    /// bias and per-channel constants are loaded before the stores too, and the loop picks its direction at run time
+    /// (MemoryHints.StoreStep). Any load between a block's stores is checked here, not only the input's.
+    /// </summary>
+    [Theory]
+    [InlineData("LayerNorm(32, 4096)", "two groups a store pass, weight and bias shared")]
+    [InlineData("LayerNorm(3, 300)", "an odd group alone")]
+    [InlineData("LayerNorm(16, 33)", "two groups a store pass, tails")]
+    [InlineData("LayerNorm(16384, 768)", "streamed output")]
+    [InlineData("BatchNorm(32, 64, 128)", "runs in memory order, training")]
+    [InlineData("BatchNorm(3, 4, 300, Mode = BatchNormMode.Inference)", "runs in memory order, inference, tables")]
+    [InlineData("BatchNorm(2, 3, 400, Mode = BatchNormMode.Inference)", "aligned runs")]
+    public void EachBlockLoadsEverythingBeforeItStores(string attribute, string plan)
+    {
+        string source = Generate(attribute, affine: true);
+        Assert.True(StoresOutput().IsMatch(source), $"{plan}: no output store found");
+        Assert.Contains("MemoryHints.StoreStep(ref inputRef, ref outputRef, ", source, StringComparison.Ordinal);
+        Assert.Empty(Violations(source, AnyLoad()));
+    }
+
     /// <summary>The checker itself: it flags a store pass that loads between its stores.</summary>
     [Fact]
     public void TheCheckFindsLoadsBetweenStores()
@@ -65,10 +86,10 @@ public sealed partial class StoreOrderTests
         Assert.Empty(Violations(loadsFirst));
     }
 
-    private static string Generate(string attribute)
+    private static string Generate(string attribute, bool affine = false)
     {
         string parameters = attribute.StartsWith("LayerNorm", StringComparison.Ordinal)
-            ? "ReadOnlySpan<float> input, Span<float> output"
+            ? affine ? "ReadOnlySpan<float> input, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> output" : "ReadOnlySpan<float> input, Span<float> output"
             : attribute.Contains("Inference", StringComparison.Ordinal)
                 ? "ReadOnlySpan<float> input, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, ReadOnlySpan<float> runningMean, ReadOnlySpan<float> runningVar, Span<float> output"
                 : "ReadOnlySpan<float> input, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> runningMean, Span<float> runningVar, Span<float> output";
@@ -87,7 +108,10 @@ public sealed partial class StoreOrderTests
     }
 
     /// <summary>The lines that load the input after a store of the output, the second time or later in their block.</summary>
-    private static List<string> Violations(string source)
+    private static List<string> Violations(string source) => Violations(source, LoadsInput());
+
+    /// <summary>The lines that match <paramref name="loads"/> after a store of the output, the second time or later in their block.</summary>
+    private static List<string> Violations(string source, Regex loads)
     {
         var violations = new List<string>();
         var blocks = new Stack<(bool Stored, int Returns)>();
@@ -107,7 +131,7 @@ public sealed partial class StoreOrderTests
             }
 
             (bool stored, int returns) = blocks.Pop();
-            if (stored && LoadsInput().IsMatch(line))
+            if (stored && loads.IsMatch(line))
             {
                 stored = false;
                 if (++returns > 1)
@@ -130,6 +154,10 @@ public sealed partial class StoreOrderTests
     /// <summary>A vector load from the input: x, xA, xB, xH, xAligned (not next, the next group's input, nor the tables).</summary>
     [GeneratedRegex(@"LoadUnsafe\(ref x[A-Za-z]*[,)]")]
     private static partial Regex LoadsInput();
+
+    /// <summary>Any vector load.</summary>
+    [GeneratedRegex(@"\.LoadUnsafe\(")]
+    private static partial Regex AnyLoad();
 
     /// <summary>A vector store to the output: y, yA, yB, yH, yAligned.</summary>
     [GeneratedRegex(@"(StoreUnsafe|StoreNonTemporal)\(.*ref (global::System\.Runtime\.CompilerServices\.Unsafe\.Add\(ref )?y[A-Za-z]*[,)]")]

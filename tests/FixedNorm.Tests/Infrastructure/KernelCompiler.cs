@@ -47,6 +47,7 @@ public sealed class CompiledKernels
             string arrays = string.Join(", ", kernel.Parameters.Select(p => $"{t}[] {p}"));
             source.AppendLine($"    public static void {kernel.Name}_Run({arrays}) => {kernel.Name}({string.Join(", ", kernel.Parameters)});");
             source.AppendLine($"    public static void {kernel.Name}_RunFrom(int start, {arrays}) => {kernel.Name}({string.Join(", ", kernel.Parameters.Select(p => $"{p}.AsSpan(start)"))});");
+            source.AppendLine($"    public static void {kernel.Name}_RunSlices(int[] starts, int[] lengths, {arrays}) => {kernel.Name}({string.Join(", ", kernel.Parameters.Select((p, i) => $"{p}.AsSpan(starts[{i}], lengths[{i}])"))});");
         }
 
         source.AppendLine("}");
@@ -84,6 +85,13 @@ public sealed class CompiledKernels
     /// are that much longer), so a test can place the spans at any alignment; the same array twice is the same span.
     /// </summary>
     public void RunFrom(string name, int start, params Array[] arguments) => Invoke(name + "_RunFrom", [start, .. arguments]);
+
+    /// <summary>
+    /// Calls kernel <paramref name="name"/> with each argument the span [start, start + length) of its array, in declared
+    /// parameter order; two arguments may share one array (an output placed a chosen distance past the input).
+    /// </summary>
+    public void RunSlices(string name, params (Array Array, int Start, int Length)[] arguments) =>
+        Invoke(name + "_RunSlices", [arguments.Select(a => a.Start).ToArray(), arguments.Select(a => a.Length).ToArray(), .. arguments.Select(a => a.Array)]);
 
     private void Invoke(string wrapper, object[] arguments)
     {

@@ -1,0 +1,140 @@
+using FixedNorm.Tests.Infrastructure;
+using static FixedNorm.Tests.Infrastructure.Placement;
+
+namespace FixedNorm.Tests.Numerics;
+
+/// <summary>
+/// Store passes run their loop forwards, or backwards when the output lies 1 to 2047 bytes past the input modulo 4 KB
+/// (<see cref="MemoryHints.StoreStep{T}"/>): a load waits for an earlier store 4 KB away, and arrays allocated one after the
+/// other often put the output just past the input. Here input and output share one array, the output placed a chosen
+/// number of bytes past the input modulo 4 KB: each kernel (LayerNorm in pairs of groups, an odd group alone, doubles,
+/// streamed; BatchNorm training and inference in order, with aligned runs, doubles) must give the same bits at every
+/// distance, backwards and forwards, within the float64 reference's tolerance.
+/// </summary>
+public sealed class StoreDirectionTests
+{
+    private sealed record Case(string Name, string Attribute, string Type, string[] Parameters, int[] Shape, bool BatchNorm, bool Training);
+
+    private static readonly Case[] Cases =
+    [
+        new("LayerNormPairs", "[LayerNorm(4, 520)]", "float", ["input", "weight", "bias", "output"], [4, 520], false, false),
+        new("LayerNormOddGroup", "[LayerNorm(3, 300)]", "float", ["input", "output", "mean", "rstd"], [3, 300], false, false),
+        new("LayerNormDoubles", "[LayerNorm(3, 333)]", "double", ["input", "weight", "output"], [3, 333], false, false),
+        new("LayerNormStreamed", "[LayerNorm(2731, 768)]", "float", ["input", "weight", "bias", "output"], [2731, 768], false, false),
+        new("BatchNormTraining", "[BatchNorm(3, 4, 300)]", "float", ["input", "weight", "bias", "runningMean", "runningVar", "output"], [3, 4, 300], true, true),
+        new("BatchNormTrainingDoubles", "[BatchNorm(2, 3, 200)]", "double", ["input", "bias", "runningMean", "runningVar", "output"], [2, 3, 200], true, true),
+        new("BatchNormInference", "[BatchNorm(3, 4, 300, Mode = BatchNormMode.Inference)]", "float", ["input", "weight", "bias", "runningMean", "runningVar", "output"], [3, 4, 300], true, false),
+        new("BatchNormAlignedRuns", "[BatchNorm(2, 3, 400, Mode = BatchNormMode.Inference)]", "float", ["input", "weight", "runningMean", "runningVar", "output"], [2, 3, 400], true, false),
+    ];
+
+    /// <summary>Bytes from the input to the output modulo 4 KB: the first four backwards, the rest forwards.</summary>
+    private static readonly int[] Distances = [8, 64, 1000, 2040, 0, 2048, 3000, 4088];
+
+    private static readonly Lazy<CompiledKernels> Kernels = new(() => CompiledKernels.Compile(Cases.Select(k => new KernelDeclaration(
+        k.Name, k.Attribute, k.Type, k.Parameters, k.Training ? null : ["runningMean", "runningVar"]))));
+
+    public static TheoryData<string> Names() => new(Cases.Select(k => k.Name));
+
+    /// <summary>Every case has a store loop that picks its direction.</summary>
+    [Theory]
+    [MemberData(nameof(Names))]
+    public void TheStoreLoopPicksItsDirection(string kernel)
+    {
+        string source = Assert.Single(Kernels.Value.GeneratedSources, s => s.Contains($" {kernel}(", StringComparison.Ordinal));
+        Assert.Contains("MemoryHints.StoreStep(ref inputRef, ref outputRef, ", source, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void StoreStepGoesBackwardsOnlyJustPastTheInput()
+    {
+        float[] buffer = new float[2048];
+        foreach (int elements in Enumerable.Range(0, 2048 - 1024))
+        {
+            int bytes = elements * sizeof(float) % 4096;
+            nuint step = MemoryHints.StoreStep(ref buffer[0], ref buffer[elements], 64);
+            Assert.Equal(bytes is > 0 and < 2048 ? unchecked((nuint)(-64)) : 64, step);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Names))]
+    public void EveryDistanceGivesTheSameBits(string kernel)
+    {
+        Case k = Cases.Single(c => c.Name == kernel);
+        double[]? first = null;
+        foreach (int distance in Distances)
+        {
+            double[] got = Run(k, distance, out bool backwards);
+            Assert.Equal(distance is > 0 and < 2048, backwards);
+            first ??= got;
+            Assert.Equal(first, got);
+        }
+    }
+
+    /// <summary>Runs the kernel with the output <paramref name="distance"/> bytes past the input modulo 4 KB, in one array.</summary>
+    private static double[] Run(Case k, int distance, out bool backwards)
+    {
+        var random = new Random(k.Name.Length);
+        int length = k.Shape.Aggregate(1, (a, b) => a * b);
+        int size = k.Type == "float" ? sizeof(float) : sizeof(double);
+        int page = 4096 / size;
+        int inputStart = 3;
+        int gap = ((((distance / size) - length) % page) + page) % page;
+        int outputStart = inputStart + length + gap;
+        Array shared = Arrays.Zeros(k.Type, outputStart + length);
+
+        BatchNormLayout layout = k.BatchNorm ? BatchNormLayout.Of(k.Shape, 1) : new BatchNormLayout(1, 1, 1);
+        int affine = k.BatchNorm ? layout.Channels : k.Shape[^1];
+        int groups = k.BatchNorm ? 0 : length / affine;
+        double[] x = Exact(k, Enumerable.Range(0, length).Select(_ => 2 + Gaussian(random)));
+        Array.Copy(Arrays.Of(k.Type, x), 0, shared, inputStart, length);
+        var values = new Dictionary<string, double[]>
+        {
+            ["weight"] = Exact(k, Enumerable.Range(0, affine).Select(_ => 1 + (0.1 * Gaussian(random)))),
+            ["bias"] = Exact(k, Enumerable.Range(0, affine).Select(_ => 0.1 * Gaussian(random))),
+            ["runningMean"] = Exact(k, Enumerable.Range(0, affine).Select(_ => 2 + (0.5 * Gaussian(random)))),
+            ["runningVar"] = Exact(k, Enumerable.Range(0, affine).Select(_ => 0.5 + random.NextDouble())),
+        };
+
+        var arguments = new List<(Array, int, int)>();
+        var outputs = new List<Array>();
+        foreach (string parameter in k.Parameters)
+        {
+            if (parameter == "input" || parameter == "output")
+            {
+                arguments.Add((shared, parameter == "input" ? inputStart : outputStart, length));
+                continue;
+            }
+
+            Array array = values.TryGetValue(parameter, out double[]? v) ? Arrays.Of(k.Type, v) : Arrays.Zeros(k.Type, groups);
+            arguments.Add((array, 0, array.Length));
+            if (parameter is "mean" or "rstd" or "runningMean" or "runningVar")
+            {
+                outputs.Add(array);
+            }
+        }
+
+        Kernels.Value.RunSlices(k.Name, [.. arguments]);
+        backwards = Step(shared, inputStart, outputStart) != 64;
+
+        double[] all = Arrays.ToDouble(shared);
+        double[] output = all[outputStart..];
+        double[]? weight = k.Parameters.Contains("weight") ? values["weight"] : null;
+        double[]? bias = k.Parameters.Contains("bias") ? values["bias"] : null;
+        double[] expected = !k.BatchNorm ? Reference.LayerNorm(x, groups, affine, 1e-5, weight, bias).Output
+            : k.Training ? BatchNormReference.Training(x, layout, 1e-5, 0.1, weight, bias, null, null).Output
+            : BatchNormReference.Inference(x, layout, 1e-5, weight, bias, values["runningMean"], values["runningVar"]);
+        Assert.InRange(Reference.MaxAbsDifference(expected, output), 0, k.Type == "float" ? 2e-5 : 1e-12);
+        Assert.Equal(x, all[inputStart..(inputStart + length)]);
+        return [.. output, .. outputs.SelectMany(Arrays.ToDouble)];
+    }
+
+    private static nuint Step(Array shared, int input, int output) => shared switch
+    {
+        float[] f => MemoryHints.StoreStep(ref f[input], ref f[output], 64),
+        double[] d => MemoryHints.StoreStep(ref d[input], ref d[output], 64),
+        _ => throw new ArgumentException("float or double"),
+    };
+
+    private static double[] Exact(Case k, IEnumerable<double> values) => Arrays.ToDouble(Arrays.Of(k.Type, values));
+}
