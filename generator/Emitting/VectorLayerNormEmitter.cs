@@ -241,9 +241,11 @@ internal static class VectorLayerNormEmitter
                     }
                 }
 
+                // Loaded into locals: the values go into locals too, stored after the block's last load.
+                bool sharedLoads = lines.Count > 0;
                 foreach (string k in groups)
                 {
-                    lines.Add(stores.Store(vector, Normalized(spec, passes, width, vector, loaded(xRef(k)), k, weight, bias), yRef(k), offset));
+                    lines.Add(stores.Store(vector, Normalized(spec, passes, width, vector, loaded(xRef(k)), k, weight, bias), yRef(k), offset, sharedLoads));
                 }
 
                 return string.Join("\n", lines);
