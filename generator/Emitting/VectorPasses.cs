@@ -191,9 +191,10 @@ internal sealed class VectorPasses(SourceWriter writer, ElementType element, Vec
     /// <c>scalarStatement(offset)</c> for the elements after the last vector. The vectors go in blocks of
     /// <paramref name="unroll"/> (a loop iteration, or the vectors after the loop). A block loads each of
     /// <paramref name="sources"/> into locals (x0, x1, ... for source x; <c>loaded(source)</c> names the one for the vector
-    /// at hand), computes every value into a local through <see cref="BlockStores"/> (loading what else it needs), and
-    /// only then stores; the loop runs forwards or backwards, whichever keeps its loads off the addresses of recent stores
-    /// (<c>MemoryHints.StoreStep</c>). See <see cref="Limits.StoreUnroll"/> for why.
+    /// at hand); a value that loads more (weight, bias, a table) goes into a local through <see cref="BlockStores"/> and
+    /// is stored after the block's last value, one that loads nothing as it is computed. The loop runs forwards or
+    /// backwards, whichever keeps its loads off the addresses of recent stores (<c>MemoryHints.StoreStep</c>). See
+    /// <see cref="Limits.StoreUnroll"/> for why.
     /// </summary>
     public void ForEach(
         int length, IReadOnlyList<string> sources, Func<string, string, Func<string, string>, BlockStores, string> vectorStatement, Func<string, string> scalarStatement,
@@ -744,42 +745,4 @@ internal enum SumMode
     /// <summary>Raw elements in double lanes (float widened): an exact-enough sum at twice the work.</summary>
     Wide,
 
-}
-
-/// <summary>
-/// The values of one block of a store pass (<see cref="VectorPasses.ForEach"/>) that load (weight, bias, a table), each
-/// computed into a local r0, r1, ..., and their stores, written after the block's last value: every load of the block
-/// comes before its first store. A value that loads nothing is stored as it is computed: computing it first was measured
-/// 1 to 3 % slower (BatchNorm training [32, 64, 128], one process, 7 distances, 2026-12-05).
-/// </summary>
-internal sealed class BlockStores
-{
-    private readonly List<string> stores = [];
-    private int next;
-
-    /// <summary>
-    /// "var r3 = value;", keeping <c>store("r3")</c> for after the block's values; or the store itself if the value loads
-    /// nothing and <paramref name="defer"/> is false (the caller loaded nothing for it into locals of its own).
-    /// </summary>
-    public string Add(string value, Func<string, string> store, bool defer = false)
-    {
-        if (!defer && !value.Contains(".LoadUnsafe(", StringComparison.Ordinal))
-        {
-            return store(value);
-        }
-
-        string name = $"r{next++}";
-        stores.Add(store(name));
-        return $"var {name} = {value};";
-    }
-
-    /// <summary><see cref="Add"/> with an ordinary store of the vector class at the offset of reference.</summary>
-    public string Store(string vectorClass, string value, string reference, string offset, bool defer = false) =>
-        Add(value, name => VectorPasses.Store(vectorClass, name, reference, offset), defer);
-
-    /// <summary>Starts a block (the names go on counting: the loop's block and the one after it share a scope).</summary>
-    public void Clear() => stores.Clear();
-
-    /// <summary>The block's stores, in order.</summary>
-    public List<string> Take() => [.. stores];
 }
