@@ -1,6 +1,7 @@
 using System.Reflection;
 using System.Text;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
 
 namespace FixedNorm.Tests.Infrastructure;
 
@@ -30,7 +31,11 @@ public sealed class CompiledKernels
     /// <summary>The generator's and the compilation's diagnostics below error (errors throw in <see cref="Compile"/>).</summary>
     public IReadOnlyList<Diagnostic> Diagnostics { get; }
 
-    public static CompiledKernels Compile(IEnumerable<KernelDeclaration> kernels)
+    /// <param name="overflowChecks">
+    /// Compile as a project with CheckForOverflowUnderflow does (the default, like this test project): generated arithmetic
+    /// that overflows throws, so every numeric test also shows the kernels never overflow.
+    /// </param>
+    public static CompiledKernels Compile(IEnumerable<KernelDeclaration> kernels, bool overflowChecks = true)
     {
         var source = new StringBuilder();
         source.AppendLine("using System;");
@@ -52,7 +57,8 @@ public sealed class CompiledKernels
 
         source.AppendLine("}");
 
-        GeneratorOutput output = GeneratorHarness.Run(source.ToString());
+        CSharpCompilation compilation = GeneratorHarness.CreateCompilation(source.ToString());
+        GeneratorOutput output = GeneratorHarness.Run(overflowChecks ? compilation.WithOptions(compilation.Options.WithOverflowChecks(true)) : compilation);
         if (output.CompilationDiagnostics.Any(d => d.Severity == DiagnosticSeverity.Error) ||
             output.GeneratorDiagnostics.Any(d => d.Severity == DiagnosticSeverity.Error))
         {

@@ -9,7 +9,8 @@ namespace FixedNorm.Tests.Numerics;
 /// other often put the output just past the input. Here input and output share one array, the output placed a chosen
 /// number of bytes past the input modulo 4 KB: each kernel (LayerNorm in pairs of groups, an odd group alone, doubles,
 /// streamed; BatchNorm training and inference in order, with aligned runs, doubles) must give the same bits at every
-/// distance, backwards and forwards, within the float64 reference's tolerance.
+/// distance, backwards and forwards, within the float64 reference's tolerance. The kernels are compiled with overflow
+/// checks on, as in a project with CheckForOverflowUnderflow: a backward step is an unsigned number that wraps.
 /// </summary>
 public sealed class StoreDirectionTests
 {
@@ -31,7 +32,7 @@ public sealed class StoreDirectionTests
     private static readonly int[] Distances = [8, 64, 1000, 2040, 0, 2048, 3000, 4088];
 
     private static readonly Lazy<CompiledKernels> Kernels = new(() => CompiledKernels.Compile(Cases.Select(k => new KernelDeclaration(
-        k.Name, k.Attribute, k.Type, k.Parameters, k.Training ? null : ["runningMean", "runningVar"]))));
+        k.Name, k.Attribute, k.Type, k.Parameters, k.Training ? null : ["runningMean", "runningVar"])), overflowChecks: true));
 
     public static TheoryData<string> Names() => new(Cases.Select(k => k.Name));
 
