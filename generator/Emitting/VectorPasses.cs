@@ -405,12 +405,12 @@ internal sealed class VectorPasses(SourceWriter writer, ElementType element, Vec
         EmitLoop(
             layout,
             chunkStart,
-            (offset, k) =>
+            (offset, storeOffset, k) =>
             {
                 Add(acc[k], second[k], $"d{k}", vectorTerm(width.Class, offset));
-                Alongside(offset, k);
+                Alongside(storeOffset, k);
             },
-            LoadAlongside);
+            alongside is null ? null : LoadAlongside);
 
         // The full vectors after the loop: the loads alongside first, named after the loop's.
         int firstName = layout.LoopIterations > 0 ? layout.Unroll : 0;
@@ -557,7 +557,7 @@ internal sealed class VectorPasses(SourceWriter writer, ElementType element, Vec
             writer.Line(fusedMultiplyAdd ? $"{acc[k]} = {v}.FusedMultiplyAdd({name}, {name}, {acc[k]});" : $"{acc[k]} += {name} * {name};");
         }
 
-        EmitLoop(layout, chunkStart, (offset, k) =>
+        EmitLoop(layout, chunkStart, (offset, _, k) =>
         {
             for (int run = 0; run < references.Count; run++)
             {
@@ -673,39 +673,55 @@ internal sealed class VectorPasses(SourceWriter writer, ElementType element, Vec
     /// <summary>
     /// The loop over full vectors: <c>for (nuint i = start; i &lt; end; i += stride)</c> with the layout's unroll of vectors
     /// per iteration, or the same statements with constant offsets when there is one iteration. Each iteration writes
-    /// <paramref name="first"/> for each of its vectors (when given), then <paramref name="emitVector"/> for each.
+    /// <paramref name="first"/> for each of its vectors (when given), then <paramref name="emitVector"/> for each, with
+    /// (offset, store offset, index). A store pass alongside (<paramref name="first"/> given) takes its own offsets, j:
+    /// with i, or from the end back when the output lies up to 2 KB past the input modulo 4 KB (see
+    /// <c>MemoryHints.StoreStep</c>). The sums always go forwards: their rounding does not depend on where the arrays lie.
     /// </summary>
-    private void EmitLoop(SegmentLayout layout, string? chunkStart, Action<string, int> emitVector, Action<string, int>? first = null)
+    private void EmitLoop(SegmentLayout layout, string? chunkStart, Action<string, string, int> emitVector, Action<string, int>? first = null)
     {
         if (layout.LoopIterations == 0)
         {
             return;
         }
 
-        void EmitStep(Func<int, string> offset)
+        void EmitStep(Func<int, string> offset, Func<int, string> storeOffset)
         {
             for (int k = 0; first is not null && k < layout.Unroll; k++)
             {
-                first(offset(k), k);
+                first(storeOffset(k), k);
             }
 
             for (int k = 0; k < layout.Unroll; k++)
             {
-                emitVector(offset(k), k);
+                emitVector(offset(k), storeOffset(k), k);
             }
         }
 
         if (layout.LoopIterations == 1 && chunkStart is null)
         {
-            EmitStep(k => Literals.Int(layout.Start + (k * layout.Lanes)));
+            Func<int, string> constant = k => Literals.Int(layout.Start + (k * layout.Lanes));
+            EmitStep(constant, constant);
             return;
         }
 
         string start = chunkStart ?? Literals.Int(layout.Start);
         string end = chunkStart is null ? Literals.Int(layout.LoopEnd) : $"{chunkStart} + {layout.LoopEnd - layout.Start}";
-        using (writer.Block($"for (nuint i = {start}; i < {end}; i += {layout.LoopStride})"))
+        string stride = Literals.Int(layout.LoopStride);
+        string header = $"for (nuint i = {start}; i < {end}; i += {stride})";
+        if (first is not null)
         {
-            EmitStep(k => k == 0 ? "i" : $"i + {k * layout.Lanes}");
+            int back = layout.LoopEnd - layout.Start - layout.LoopStride;
+            string last = chunkStart is null ? $"(nuint){Literals.Int(layout.Start + back)}" : $"{chunkStart} + {back}";
+            writer.Line("// The sums forwards; the stores alongside forwards too, or from the end back if the output lies up to 2 KB");
+            writer.Line("// past the input modulo 4 KB (see MemoryHints.StoreStep).");
+            header = $"for (nuint i = {start}, step = {Names.MemoryHints}.StoreStep(ref inputRef, ref outputRef, {stride}), j = step == {stride} ? {start} : {last}; i < {end}; i += {stride}, j = unchecked(j + step))";
+        }
+
+        string At(string index, int k) => k == 0 ? index : $"{index} + {k * layout.Lanes}";
+        using (writer.Block(header))
+        {
+            EmitStep(k => At("i", k), k => At(first is null ? "i" : "j", k));
         }
     }
 

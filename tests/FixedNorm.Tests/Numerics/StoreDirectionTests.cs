@@ -8,7 +8,8 @@ namespace FixedNorm.Tests.Numerics;
 /// (<see cref="MemoryHints.StoreStep{T}"/>): a load waits for an earlier store 4 KB away, and arrays allocated one after the
 /// other often put the output just past the input. Here input and output share one array, the output placed a chosen
 /// number of bytes past the input modulo 4 KB: each kernel (LayerNorm in pairs of groups, an odd group alone, doubles,
-/// streamed; BatchNorm training and inference in order, with aligned runs, doubles) must give the same bits at every
+/// streamed, the aligned plan, whose store pass shares a loop with the next group's sums, with one chunk of sums, two,
+/// and doubles; BatchNorm training and inference in order, with aligned runs, doubles) must give the same bits at every
 /// distance, backwards and forwards, within the float64 reference's tolerance. The kernels are compiled with overflow
 /// checks on, as in a project with CheckForOverflowUnderflow: a backward step is an unsigned number that wraps.
 /// </summary>
@@ -22,6 +23,9 @@ public sealed class StoreDirectionTests
         new("LayerNormOddGroup", "[LayerNorm(3, 300)]", "float", ["input", "output", "mean", "rstd"], [3, 300], false, false),
         new("LayerNormDoubles", "[LayerNorm(3, 333)]", "double", ["input", "weight", "output"], [3, 333], false, false),
         new("LayerNormStreamed", "[LayerNorm(2731, 768)]", "float", ["input", "weight", "bias", "output"], [2731, 768], false, false),
+        new("LayerNormAligned", "[LayerNorm(16, 512)]", "float", ["input", "weight", "bias", "output"], [16, 512], false, false),
+        new("LayerNormAlignedChunks", "[LayerNorm(17, 2048)]", "float", ["input", "bias", "output", "mean", "rstd"], [17, 2048], false, false),
+        new("LayerNormAlignedDoubles", "[LayerNorm(16, 256)]", "double", ["input", "weight", "output"], [16, 256], false, false),
         new("BatchNormTraining", "[BatchNorm(3, 4, 300)]", "float", ["input", "weight", "bias", "runningMean", "runningVar", "output"], [3, 4, 300], true, true),
         new("BatchNormTrainingDoubles", "[BatchNorm(2, 3, 200)]", "double", ["input", "bias", "runningMean", "runningVar", "output"], [2, 3, 200], true, true),
         new("BatchNormInference", "[BatchNorm(3, 4, 300, Mode = BatchNormMode.Inference)]", "float", ["input", "weight", "bias", "runningMean", "runningVar", "output"], [3, 4, 300], true, false),
@@ -36,13 +40,14 @@ public sealed class StoreDirectionTests
 
     public static TheoryData<string> Names() => new(Cases.Select(k => k.Name));
 
-    /// <summary>Every case has a store loop that picks its direction.</summary>
+    /// <summary>Every case has a store loop that picks its direction; the aligned ones take the aligned plan.</summary>
     [Theory]
     [MemberData(nameof(Names))]
     public void TheStoreLoopPicksItsDirection(string kernel)
     {
         string source = Assert.Single(Kernels.Value.GeneratedSources, s => s.Contains($" {kernel}(", StringComparison.Ordinal));
         Assert.Contains("MemoryHints.StoreStep(ref inputRef, ref outputRef, ", source, StringComparison.Ordinal);
+        Assert.Equal(kernel.StartsWith("LayerNormAligned", StringComparison.Ordinal), source.Contains("the stores alongside forwards too", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -62,27 +67,39 @@ public sealed class StoreDirectionTests
     public void EveryDistanceGivesTheSameBits(string kernel)
     {
         Case k = Cases.Single(c => c.Name == kernel);
+        // One pinned array for every distance: the input stays where it is (the aligned plan's sums start from the
+        // input's first element on a 64-byte line, so its last bits follow where the input lies); only the output moves.
+        int length = k.Shape.Aggregate(1, (a, b) => a * b);
+        int room = InputStart + length + (4096 / Size(k)) + length;
+        Array shared = k.Type == "float" ? GC.AllocateArray<float>(room, pinned: true) : GC.AllocateArray<double>(room, pinned: true);
         double[]? first = null;
         foreach (int distance in Distances)
         {
-            double[] got = Run(k, distance, out bool backwards);
+            double[] got = Run(k, shared, distance, out bool backwards);
             Assert.Equal(distance is > 0 and < 2048, backwards);
             first ??= got;
             Assert.Equal(first, got);
         }
     }
 
-    /// <summary>Runs the kernel with the output <paramref name="distance"/> bytes past the input modulo 4 KB, in one array.</summary>
-    private static double[] Run(Case k, int distance, out bool backwards)
+    private const int InputStart = 3;
+
+    private static int Size(Case k) => k.Type == "float" ? sizeof(float) : sizeof(double);
+
+    /// <summary>
+    /// Runs the kernel with its input at element 3 of <paramref name="shared"/> and its output
+    /// <paramref name="distance"/> bytes past the input modulo 4 KB, after it; the rest of the array zero.
+    /// </summary>
+    private static double[] Run(Case k, Array shared, int distance, out bool backwards)
     {
         var random = new Random(k.Name.Length);
         int length = k.Shape.Aggregate(1, (a, b) => a * b);
-        int size = k.Type == "float" ? sizeof(float) : sizeof(double);
+        int size = Size(k);
         int page = 4096 / size;
-        int inputStart = 3;
+        const int inputStart = InputStart;
         int gap = ((((distance / size) - length) % page) + page) % page;
         int outputStart = inputStart + length + gap;
-        Array shared = Arrays.Zeros(k.Type, outputStart + length);
+        Array.Clear(shared);
 
         BatchNormLayout layout = k.BatchNorm ? BatchNormLayout.Of(k.Shape, 1) : new BatchNormLayout(1, 1, 1);
         int affine = k.BatchNorm ? layout.Channels : k.Shape[^1];
@@ -119,7 +136,7 @@ public sealed class StoreDirectionTests
         backwards = Step(shared, inputStart, outputStart) != 64;
 
         double[] all = Arrays.ToDouble(shared);
-        double[] output = all[outputStart..];
+        double[] output = all[outputStart..(outputStart + length)];
         double[]? weight = k.Parameters.Contains("weight") ? values["weight"] : null;
         double[]? bias = k.Parameters.Contains("bias") ? values["bias"] : null;
         double[] expected = !k.BatchNorm ? Reference.LayerNorm(x, groups, affine, 1e-5, weight, bias).Output
