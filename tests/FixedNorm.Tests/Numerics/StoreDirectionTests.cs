@@ -40,6 +40,9 @@ public sealed class StoreDirectionTests
 
     public static TheoryData<string> Names() => new(Cases.Select(k => k.Name));
 
+    public static TheoryData<string> NamesOutsideTheAlignedPlan() =>
+        new(Cases.Select(k => k.Name).Where(name => !name.StartsWith("LayerNormAligned", StringComparison.Ordinal)));
+
     /// <summary>Every case has a store loop that picks its direction; the aligned ones take the aligned plan.</summary>
     [Theory]
     [MemberData(nameof(Names))]
@@ -70,7 +73,7 @@ public sealed class StoreDirectionTests
         // One pinned array for every distance: the input stays where it is (the aligned plan's sums start from the
         // input's first element on a 64-byte line, so its last bits follow where the input lies); only the output moves.
         int length = k.Shape.Aggregate(1, (a, b) => a * b);
-        int room = InputStart + length + (4096 / Size(k)) + length;
+        int room = InputStart + length + (4096 / Size(k)) + length + 16;
         Array shared = k.Type == "float" ? GC.AllocateArray<float>(room, pinned: true) : GC.AllocateArray<double>(room, pinned: true);
         double[]? first = null;
         foreach (int distance in Distances)
@@ -87,16 +90,34 @@ public sealed class StoreDirectionTests
     private static int Size(Case k) => k.Type == "float" ? sizeof(float) : sizeof(double);
 
     /// <summary>
-    /// Runs the kernel with its input at element 3 of <paramref name="shared"/> and its output
+    /// Outside LayerNorm's aligned plan, which sums from the input's first element on a 64-byte line, where the input
+    /// lies changes no bit either: the input 3 to 18 elements into the array, the output 2 KB past it.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(NamesOutsideTheAlignedPlan))]
+    public void WhereTheInputLiesChangesNoBit(string kernel)
+    {
+        Case k = Cases.Single(c => c.Name == kernel);
+        int length = k.Shape.Aggregate(1, (a, b) => a * b);
+        int room = InputStart + 16 + length + (4096 / Size(k)) + length;
+        Array shared = k.Type == "float" ? GC.AllocateArray<float>(room, pinned: true) : GC.AllocateArray<double>(room, pinned: true);
+        double[] first = Run(k, shared, 2048, out _);
+        foreach (int start in Enumerable.Range(InputStart + 1, 15))
+        {
+            Assert.Equal(first, Run(k, shared, 2048, out _, start));
+        }
+    }
+
+    /// <summary>
+    /// Runs the kernel with its input at element <paramref name="inputStart"/> of <paramref name="shared"/> and its output
     /// <paramref name="distance"/> bytes past the input modulo 4 KB, after it; the rest of the array zero.
     /// </summary>
-    private static double[] Run(Case k, Array shared, int distance, out bool backwards)
+    private static double[] Run(Case k, Array shared, int distance, out bool backwards, int inputStart = InputStart)
     {
         var random = new Random(k.Name.Length);
         int length = k.Shape.Aggregate(1, (a, b) => a * b);
         int size = Size(k);
         int page = 4096 / size;
-        const int inputStart = InputStart;
         int gap = ((((distance / size) - length) % page) + page) % page;
         int outputStart = inputStart + length + gap;
         Array.Clear(shared);
