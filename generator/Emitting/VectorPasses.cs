@@ -9,6 +9,9 @@ namespace FixedNorm.Generator.Emitting;
 /// </summary>
 internal sealed class VectorPasses(SourceWriter writer, ElementType element, VectorWidth width, bool fusedMultiplyAdd = false)
 {
+    // Every store pass of this code path names its deferred values from one count: two in one scope cannot clash.
+    private readonly BlockStores blockStores = new();
+
     private string T => element.Keyword();
 
     /// <summary>The width of the full vectors this writes.</summary>
@@ -192,16 +195,16 @@ internal sealed class VectorPasses(SourceWriter writer, ElementType element, Vec
     /// <paramref name="unroll"/> (a loop iteration, or the vectors after the loop). A block loads each of
     /// <paramref name="sources"/> into locals (x0, x1, ... for source x; <c>loaded(source)</c> names the one for the vector
     /// at hand); a value that loads more (weight, bias, a table) goes into a local through <see cref="BlockStores"/> and
-    /// is stored after the block's last value, one that loads nothing as it is computed. The loop runs forwards or
-    /// backwards, whichever keeps its loads off the addresses of recent stores (<c>MemoryHints.StoreStep</c>). See
-    /// <see cref="Limits.StoreUnroll"/> for why.
+    /// is stored after the block's last value, one that loads nothing as it is computed. The loop runs backwards when the
+    /// output lies 1 to 2047 bytes past the input modulo 4 KB (<c>MemoryHints.StoreStep</c>, from the kernel's
+    /// <c>inputRef</c> and <c>outputRef</c>), so that the input's loads stay below its recent stores; it does not weigh
+    /// other loads (a second group n elements on, weight, bias). See <see cref="Limits.StoreUnroll"/> for why.
     /// </summary>
     public void ForEach(
         int length, IReadOnlyList<string> sources, Func<string, string, Func<string, string>, BlockStores, string> vectorStatement, Func<string, string> scalarStatement,
         int unroll = Limits.StoreUnroll)
     {
         SegmentLayout layout = SegmentLayout.Create(0, length, width, element, unroll);
-        var stores = new BlockStores();
         void EmitBlock(IReadOnlyList<(string Vector, string Offset)> vectors, int firstName)
         {
             for (int k = 0; k < vectors.Count; k++)
@@ -212,13 +215,12 @@ internal sealed class VectorPasses(SourceWriter writer, ElementType element, Vec
                 }
             }
 
-            stores.Clear();
             for (int k = 0; k < vectors.Count; k++)
             {
-                writer.Line(vectorStatement(vectors[k].Vector, vectors[k].Offset, source => source + (firstName + k), stores));
+                writer.Line(vectorStatement(vectors[k].Vector, vectors[k].Offset, source => source + (firstName + k), blockStores));
             }
 
-            stores.Take().ForEach(line => writer.Line(line));
+            blockStores.TakeStores().ForEach(line => writer.Line(line));
         }
 
         if (layout.LoopIterations == 1)
@@ -711,6 +713,8 @@ internal sealed class VectorPasses(SourceWriter writer, ElementType element, Vec
         string header = $"for (nuint i = {start}; i < {end}; i += {stride})";
         if (first is not null)
         {
+            // With a chunk variable, the chunk's own last block (plans reach at most one chunk this way: aligned groups
+            // are at most 8 KB).
             int back = layout.LoopEnd - layout.Start - layout.LoopStride;
             string last = chunkStart is null ? $"(nuint){Literals.Int(layout.Start + back)}" : $"{chunkStart} + {back}";
             writer.Line("// The sums forwards; the stores alongside forwards too, or from the end back if the output lies up to 2 KB");
