@@ -232,7 +232,7 @@ internal sealed class VectorPasses(SourceWriter writer, ElementType element, Vec
             string stride = Literals.Int(layout.LoopStride);
             string last = Literals.Int(layout.LoopEnd - layout.LoopStride);
             writer.Line("// Forwards, or backwards if the output lies up to 2 KB past the input modulo 4 KB (see MemoryHints.StoreStep).");
-            using (writer.Block($"for (nuint block = 0, step = {Names.MemoryHints}.StoreStep(ref inputRef, ref outputRef, {stride}), i = step == {stride} ? 0 : (nuint){last}; block < {layout.LoopIterations}; block++, i = unchecked(i + step))"))
+            using (writer.Block($"for (nuint block = 0, {StoreOrder("i", stride, "0", $"(nuint){last}")}; block < {layout.LoopIterations}; block++, i = unchecked(i + step))"))
             {
                 EmitBlock([.. Enumerable.Range(0, layout.Unroll).Select(k => (width.Class, k == 0 ? "i" : $"i + {k * layout.Lanes}"))], 0);
             }
@@ -719,7 +719,7 @@ internal sealed class VectorPasses(SourceWriter writer, ElementType element, Vec
             string last = chunkStart is null ? $"(nuint){Literals.Int(layout.Start + back)}" : $"{chunkStart} + {back}";
             writer.Line("// The sums forwards; the stores alongside forwards too, or from the end back if the output lies up to 2 KB");
             writer.Line("// past the input modulo 4 KB (see MemoryHints.StoreStep).");
-            header = $"for (nuint i = {start}, step = {Names.MemoryHints}.StoreStep(ref inputRef, ref outputRef, {stride}), j = step == {stride} ? {start} : {last}; i < {end}; i += {stride}, j = unchecked(j + step))";
+            header = $"for (nuint i = {start}, {StoreOrder("j", stride, start, last)}; i < {end}; i += {stride}, j = unchecked(j + step))";
         }
 
         string At(string index, int k) => k == 0 ? index : $"{index} + {k * layout.Lanes}";
@@ -728,6 +728,13 @@ internal sealed class VectorPasses(SourceWriter writer, ElementType element, Vec
             EmitStep(k => At("i", k), k => At(first is null ? "i" : "j", k));
         }
     }
+
+    /// <summary>
+    /// "step = MemoryHints.StoreStep(ref inputRef, ref outputRef, stride), index = step == stride ? first : last": a store
+    /// loop's step and starting offset, forwards from <paramref name="first"/> or backwards from <paramref name="last"/>.
+    /// </summary>
+    private static string StoreOrder(string index, string stride, string first, string last) =>
+        $"step = {Names.MemoryHints}.StoreStep(ref inputRef, ref outputRef, {stride}), {index} = step == {stride} ? {first} : {last}";
 
     /// <summary>"(acc0 + acc1) + (acc2 + acc3)": a balanced sum of the accumulators.</summary>
     public static string PairwiseSum(List<string> terms)
