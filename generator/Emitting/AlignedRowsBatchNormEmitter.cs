@@ -29,7 +29,7 @@ internal static class AlignedRowsBatchNormEmitter
         int channels = plan.Channels;
         long total = (long)plan.Outer * channels;
         string multiplyAdd(string x, string k) =>
-            features.VectorFusedMultiplyAdd ? $"{v}.FusedMultiplyAdd({x} - center{k}, scale{k}, b{k})" : $"({x} - center{k}) * scale{k} + b{k}";
+            VectorPasses.MultiplyAdd(v, $"({x} - center{k})", $"scale{k}", $"b{k}", features.VectorFusedMultiplyAdd);
 
         writer.Line($"// Aligned stores: every row starts the same distance from a {bytes}-byte line ({blocks} whole vectors), so from the");
         writer.Line("// output's element head on the vectors are aligned, vector j holding the channels from (head + lanes * j) % C on:");

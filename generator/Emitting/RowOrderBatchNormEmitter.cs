@@ -24,7 +24,7 @@ internal static class RowOrderBatchNormEmitter
         bool overlaps = layout.After.Count > 0;
         string offset(int k) => Literals.Int(columns[k]);
         string rowsEnd = Literals.Int((long)plan.Outer * plan.Channels);
-        string multiplyAdd(string a, string b, string c) => features.VectorFusedMultiplyAdd ? $"{v}.FusedMultiplyAdd({a}, {b}, {c})" : $"{a} * {b} + {c}";
+        string multiplyAdd(string a, string b, string c) => VectorPasses.MultiplyAdd(v, a, b, c, features.VectorFusedMultiplyAdd);
 
         EmitSums(writer, spec, plan, layout, features, columns, "inputRef");
 

@@ -156,8 +156,7 @@ internal static class VectorBatchNormEmitter
                 (k, x, offset) =>
                 {
                     string v = blocks[k].Width!.Class;
-                    string value = features.VectorFusedMultiplyAdd ? $"{v}.FusedMultiplyAdd({x} - center{k}, scale{k}, b{k})" : $"({x} - center{k}) * scale{k} + b{k}";
-                    return VectorPasses.Store(v, value, "y", offset);
+                    return VectorPasses.Store(v, VectorPasses.MultiplyAdd(v, $"({x} - center{k})", $"scale{k}", $"b{k}", features.VectorFusedMultiplyAdd), "y", offset);
                 });
         }
 

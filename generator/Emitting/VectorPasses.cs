@@ -84,8 +84,11 @@ internal sealed class VectorPasses(SourceWriter writer, ElementType element, Vec
     }
 
     /// <summary>"a * b + c", as one fused multiply-add where the target has it.</summary>
-    public string MultiplyAdd(string vectorClass, string a, string b, string c) =>
-        fusedMultiplyAdd ? $"{vectorClass}.FusedMultiplyAdd({a}, {b}, {c})" : $"{a} * {b} + {c}";
+    public string MultiplyAdd(string vectorClass, string a, string b, string c) => MultiplyAdd(vectorClass, a, b, c, fusedMultiplyAdd);
+
+    /// <summary>"a * b + c", as one fused multiply-add when <paramref name="fused"/> (the target has it).</summary>
+    public static string MultiplyAdd(string vectorClass, string a, string b, string c, bool fused) =>
+        fused ? $"{vectorClass}.FusedMultiplyAdd({a}, {b}, {c})" : $"{a} * {b} + {c}";
 
     /// <summary>"Vector512.StoreUnsafe(value, ref y)" or with an offset.</summary>
     public static string Store(string vectorClass, string value, string reference, string offset) =>
