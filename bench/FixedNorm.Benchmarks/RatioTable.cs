@@ -26,6 +26,8 @@ public static class RatioTable
 
     private static readonly Type[] FloorTypes = [typeof(FloorBenchmarks<LayerNorm64x768>), typeof(FloorBenchmarks<LayerNorm32x4096>)];
 
+    private static readonly Type[] TrainingFloorTypes = [typeof(TrainingFloorBenchmarks<BatchNorm32x64x128>)];
+
     private static readonly string[] Peers = ["Naive", "TensorPrimitives", "OnnxRuntime", "Generated", "CopyTo", "OnnxRuntimeSessionRun"];
 
     /// <summary>Where each of <see cref="Peers"/> is in the workspaces' <c>Allocations()</c>.</summary>
@@ -103,6 +105,32 @@ public static class RatioTable
                 }
 
                 text.AppendLine("|");
+            }
+        }
+
+        Type[] trainingFloors = [.. TrainingFloorTypes.Where(t => Median(t, "CopyTo") is not null)];
+        if (trainingFloors.Length > 0)
+        {
+            text.AppendLine();
+            text.AppendLine("Training floors (TrainingFloorBenchmarks): every value added in double lanes, as PyTorch's accumulator, then in float; y = x * s + t (median ns).");
+            text.AppendLine();
+            text.AppendLine("| benchmark | CopyTo | generated | double sums | float sums | x * s + t pass | gen/CopyTo | double sums/CopyTo | float sums/CopyTo | x * s + t/CopyTo | (double sums + x * s + t)/CopyTo |");
+            text.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+            foreach (Type type in trainingFloors)
+            {
+                double?[] m = [.. new[] { "CopyTo", "Generated", "DoubleSumsPass", "FloatSumsPass", "ScaleShiftPass" }.Select(method => Median(type, method))];
+                text.Append(CultureInfo.InvariantCulture, $"| {Label(type)} ");
+                foreach (double? value in m)
+                {
+                    text.Append(CultureInfo.InvariantCulture, $"| {Nanoseconds(value)} ");
+                }
+
+                foreach (double? value in m[1..])
+                {
+                    text.Append(CultureInfo.InvariantCulture, $"| {Ratio(value, m[0])} ");
+                }
+
+                text.AppendLine(CultureInfo.InvariantCulture, $"| {Ratio(m[2] + m[4], m[0])} |");
             }
         }
 
