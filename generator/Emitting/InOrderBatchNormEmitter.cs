@@ -89,12 +89,47 @@ internal static class InOrderBatchNormEmitter
             return;
         }
 
+        if (PipelinedBlocks.Applies(spec, plan, width, passes, vectorPartials, totals))
+        {
+            EmitPipelinedBlocks(writer, spec, plan, width, features, passes, PipelinedChannelsPerBlock(plan, spec.Element.Size(), block));
+            return;
+        }
+
         writer.Line($"// {channels / block} blocks of {block} channels: each block's statistics, then its output, while the block's");
         writer.Line($"// {(long)block * plan.Outer * plan.Inner * spec.Element.Size() / 1024} KB of input are still in cache.");
         using (writer.Block($"for (int first = 0; first < {channels}; first += {block})"))
         {
             EmitTrainingPasses(writer, spec, plan, width, features, passes, vectorPartials, totals, $"for (int c = first; c < first + {block}; c++)");
         }
+    }
+
+    /// <summary>
+    /// The blocks of channels as a pipeline (<see cref="PipelinedBlocks"/>): the first block's statistics; then, per block,
+    /// its output in one loop with the next block's sums, and the next block's statistics; the last block's output.
+    /// </summary>
+    private static void EmitPipelinedBlocks(
+        SourceWriter writer, BatchNormSpec spec, BatchNormPlan plan, VectorWidth width, TargetFeatures features, VectorPasses passes, int block)
+    {
+        int channels = plan.Channels;
+        writer.Line($"// {channels / block} blocks of {block} channels, as a pipeline: the first block's statistics; then each block's output in");
+        writer.Line("// the same loop as the next block's sums (the widening to double overlaps the stores), and the next block's");
+        writer.Line($"// statistics; then the last block's output. A block's {(long)block * plan.Outer * plan.Inner * spec.Element.Size() / 1024} KB of input are read from cache the second time.");
+        writer.Line();
+        string firstBlock = $"for (int c = 0; c < {block}; c++)";
+        EmitSumsPass(writer, spec, plan, passes, vectorPartials: true, totals: false, firstBlock);
+        writer.Line();
+        EmitChannelStatistics(writer, spec, plan, passes, vectorPartials: true, totals: false, firstBlock);
+        writer.Line();
+        using (writer.Block($"for (int first = 0; first < {channels - block}; first += {block})"))
+        {
+            PipelinedBlocks.EmitPass(writer, plan, width, passes, features.VectorFusedMultiplyAdd, block);
+            writer.Line();
+            EmitChannelStatistics(writer, spec, plan, passes, vectorPartials: true, totals: false, $"for (int c = first + {block}; c < first + {2 * block}; c++)");
+        }
+
+        writer.Line();
+        writer.Line("// Pass 2 of the last block: y = (x - shift - mu) * scale + b, run by run in memory order, each block of vectors loaded before any is stored.");
+        EmitStorePass(writer, spec, plan, width, features, ["shift", "mu"], $"for (int c = {channels - block}; c < {channels}; c++)");
     }
 
     /// <summary>Pass 1, the channel statistics and pass 2 over the channels <paramref name="channelLoop"/> visits.</summary>
@@ -139,6 +174,25 @@ internal static class InOrderBatchNormEmitter
         }
 
         return plan.Channels;
+    }
+
+    /// <summary>
+    /// Channels per block of the pipeline: the fewest that divide the channels and still give each row a contiguous read of
+    /// <see cref="Limits.ChannelBlockMinRunBytes"/>, so that less of the work falls outside it (the first block's sums
+    /// and the last block's stores). [32, 64, 128] (stand-alone, 2026-12-05): 44.3 to 44.8 us in blocks of 8 channels,
+    /// 44.6 to 46.2 in blocks of 4, 45.5 to 46.1 in blocks of 16, 48.8 to 49.1 in blocks of 2.
+    /// </summary>
+    private static int PipelinedChannelsPerBlock(BatchNormPlan plan, int elementSize, int largest)
+    {
+        for (int block = 1; block < largest; block++)
+        {
+            if (plan.Channels % block == 0 && (long)block * plan.Inner * elementSize >= Limits.ChannelBlockMinRunBytes)
+            {
+                return block;
+            }
+        }
+
+        return largest;
     }
 
     /// <summary>

@@ -32,7 +32,8 @@ public sealed class BatchNormShiftedSumsTests
         ("Batch8x3", 8, 3, 1),   // one Vector256 of rows, few channels: row vectors summed into channel lanes
         ("Batch8x4", 8, 4, 1),   // the same with one channel per double lane
         ("Batch8x6", 8, 6, 1),   // more channels than double lanes: channels as vector lanes instead
-        ("Blocks256", 16, 32, 256),  // 512 KB: two blocks of 16 channels, 4 rows a visit
+        ("Blocks256", 16, 32, 256),  // 512 KB: 8 blocks of 4 channels as a pipeline (a block's output in one loop with the next block's sums)
+        ("Pipeline", 32, 64, 128),   // 1 MB, the benchmark's shape: 8 blocks of 8 channels as a pipeline
         ("BlocksTails", 4, 96, 250),  // 384 KB: two blocks of 48 channels, vector and scalar tails, 1 row a visit
         ("Runs7", 16, 3, 7),     // short runs in memory order: a Vector128 and a masked one each (scalar on Vector256)
         ("Runs2", 128, 2, 2),    // runs of 2 in a row of 4 values: the periodic plan (Vector256s in memory order)
@@ -62,7 +63,8 @@ public sealed class BatchNormShiftedSumsTests
     /// The statistics pass reads up to 4 rows of a channel per visit (as many as divide the rows, no more than 1024
     /// values a visit, and one when the runs are shorter than a vector at that path's width: longer runs end in a masked
     /// vector, so runs with a tail are visited several at a time too), and inputs over 256 KB are taken
-    /// in blocks of channels: each shape above takes the path named.
+    /// in blocks of channels (float runs of whole pairs of vectors: as a pipeline, each block's output in one loop with the
+    /// next block's sums; BlocksTails, with tails, block after block): each shape above takes the path named.
     /// </summary>
     [Theory]
     [InlineData("Runs128", "4 rows at a time", null)]
@@ -71,7 +73,8 @@ public sealed class BatchNormShiftedSumsTests
     [InlineData("Runs16Wide", "2 rows at a time", null)]
     [InlineData("Runs20Wide", "2 rows at a time", null)]
     [InlineData("Runs128Deep", "4 rows at a time", null)]
-    [InlineData("Blocks256", "4 rows at a time", "2 blocks of 16 channels")]
+    [InlineData("Blocks256", "4 rows at a time", "8 blocks of 4 channels, as a pipeline")]
+    [InlineData("Pipeline", "4 rows at a time", "8 blocks of 8 channels, as a pipeline")]
     [InlineData("BlocksTails", "4 rows at a time", "2 blocks of 48 channels")]
     [InlineData("Runs7", "4 rows at a time", null)]
     [InlineData("Runs10", "4 rows at a time", null)]

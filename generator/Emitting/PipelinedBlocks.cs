@@ -1,0 +1,129 @@
+using FixedNorm.Generator.Model;
+using FixedNorm.Generator.Planning;
+
+namespace FixedNorm.Generator.Emitting;
+
+/// <summary>
+/// Float BatchNorm training in blocks of channels (<see cref="InOrderBatchNormEmitter"/>), pipelined: each block's
+/// output in the same loop as the next block's statistics. Adding every value in double lanes is vector work (alone,
+/// about a copy's time on [32, 64, 128], Zen 4: TrainingFloorBenchmarks in bench/) and the store pass is memory traffic
+/// (about another), so one loop doing both lets each hide behind the other. [32, 64, 128], stand-alone harness, the
+/// output 0 to 4064 bytes past the input modulo 4 KB (6 places, 2026-12-05): 44.5 to 47.1 us against 48.3 to 51.2 block
+/// after block (CopyTo 22.0 to 22.2); the Vector256 path 55.8 to 57.5 against 56.6 to 58.3.
+/// </summary>
+internal static class PipelinedBlocks
+{
+    /// <summary>The most vectors a step loads from each of the two runs (16 loaded, with 3 accumulators and 5 constants, fit AVX-512's 32 registers).</summary>
+    private const int StepVectorsMax = 8;
+
+    /// <summary>
+    /// Accumulators of each kind (double sums, their upper halves, float squares): one, as visits of different channels
+    /// overlap each other's chains; two took 46.6 and 47.2 us against 44.6 and 44.8 (fewer adds at the end of a visit).
+    /// </summary>
+    private const int Accumulators = 1;
+
+    /// <summary>Vectors a step loads from each run: the most up to <see cref="StepVectorsMax"/> that divide the run.</summary>
+    private static int StepVectors(int inner, int lanes)
+    {
+        int vectors = inner / lanes;
+        int step = StepVectorsMax;
+        while (vectors % step != 0)
+        {
+            step /= 2;
+        }
+
+        return step;
+    }
+
+    /// <summary>
+    /// Float, sums in the path's own vectors into per-channel partials, runs of whole vectors (no tail) within one
+    /// <see cref="Limits.SumChunk"/>.
+    /// </summary>
+    public static bool Applies(BatchNormSpec spec, BatchNormPlan plan, VectorWidth width, VectorPasses passes, bool vectorPartials, bool totals) =>
+        spec.Element == ElementType.Float && vectorPartials && !totals && passes.Width == width
+        && plan.Inner % (Accumulators * width.Lanes(ElementType.Float)) == 0 && plan.Inner <= Limits.SumChunk;
+
+    /// <summary>
+    /// Pass 2 over the channels [first, first + block) and pass 1 over [first + block, first + 2 block), run by run in
+    /// memory order: the next block's channel n = c + block summed as pass 1 sums it (raw values in double lanes, float
+    /// squares of the deviations from its shift, into its partials), channel c stored as pass 2 stores it. One row a
+    /// visit, so that a visit's loads follow the stores of the run 512 bytes before them, as in pass 2: four rows a
+    /// visit (32 KB apart, the same place modulo 4 KB) loaded each row where the row before had just been stored, and
+    /// took 51 to 56 us where the output lay 0 to 64 bytes from the input modulo 4 KB (43 at 1 KB).
+    /// </summary>
+    public static void EmitPass(SourceWriter writer, BatchNormPlan plan, VectorWidth width, VectorPasses passes, bool fusedMultiplyAdd, int block)
+    {
+        string v = width.Class;
+        int lanes = width.Lanes(ElementType.Float);
+        string suffix = width.Suffix;
+        int stepVectors = StepVectors(plan.Inner, lanes);
+
+        writer.Line($"// Pass 2 of this block and pass 1 of the next in one loop, run by run in memory order: each step loads {stepVectors} vectors of");
+        writer.Line("// both runs, adds the next block's (channel n) into its sums, then stores this block's (channel c).");
+        using (writer.Block($"for (nuint o = 0; o < {(long)plan.Outer * plan.RunStride}; o += {plan.RunStride})"))
+        using (writer.Block($"for (int c = first; c < first + {block}; c++)"))
+        {
+            writer.Line($"int n = c + {block};");
+            writer.Line($"ref float x = ref {LayerNormEmitter.At("inputRef", $"o + (nuint)(n * {plan.Inner})")};");
+            writer.Line($"ref float t = ref {LayerNormEmitter.At("inputRef", $"o + (nuint)(c * {plan.Inner})")};");
+            writer.Line($"ref float y = ref {LayerNormEmitter.At("outputRef", $"o + (nuint)(c * {plan.Inner})")};");
+            writer.Line($"var shift{suffix} = {v}.Create({LayerNormEmitter.At("shiftsRef", "n")});");
+            writer.Line($"ref double partial = ref {LayerNormEmitter.At("partialsRef", $"n * {passes.PartialsLength}")};");
+            foreach ((string name, string buffer) in new[] { ("shiftC", "shiftsRef"), ("muC", "musRef"), ("scaleC", "scalesRef"), ("bC", "biasesRef") })
+            {
+                writer.Line($"var {name}{suffix} = {v}.Create({LayerNormEmitter.At(buffer, "c")});");
+            }
+
+            string[] sums = [.. Enumerable.Range(0, Accumulators).Select(k => "sum" + k)];
+            string[] highs = [.. Enumerable.Range(0, Accumulators).Select(k => "sumHigh" + k)];
+            string[] squares = [.. Enumerable.Range(0, Accumulators).Select(k => "acc" + k)];
+            writer.Line($"{width.Type(ElementType.Double)} {string.Join(", ", sums.Concat(highs).Select(s => s + " = default"))};");
+            writer.Line($"{width.Type(ElementType.Float)} {string.Join(", ", squares.Select(s => s + " = default"))};");
+
+            void Step(Func<int, string> offset)
+            {
+                for (int k = 0; k < stepVectors; k++)
+                {
+                    writer.Line($"var d{k} = {VectorPasses.Load(v, "x", offset(k))};");
+                    writer.Line($"var e{k} = {VectorPasses.Load(v, "t", offset(k))};");
+                }
+
+                for (int k = 0; k < stepVectors; k++)
+                {
+                    int a = k % Accumulators;
+                    writer.Line($"{sums[a]} += {v}.WidenLower(d{k});");
+                    writer.Line($"{highs[a]} += {VectorPasses.WidenUpperFromMemory(width, $"d{k}", "x", offset(k))};");
+                    writer.Line($"d{k} -= shift{suffix};");
+                    writer.Line(fusedMultiplyAdd ? $"{squares[a]} = {v}.FusedMultiplyAdd(d{k}, d{k}, {squares[a]});" : $"{squares[a]} += d{k} * d{k};");
+                }
+
+                for (int k = 0; k < stepVectors; k++)
+                {
+                    string centered = $"(e{k} - shiftC{suffix} - muC{suffix})";
+                    writer.Line(VectorPasses.Store(v, VectorPasses.MultiplyAdd(v, centered, "scaleC" + suffix, "bC" + suffix, fusedMultiplyAdd), "y", offset(k)));
+                }
+            }
+
+            if (stepVectors * lanes == plan.Inner)
+            {
+                Step(k => Literals.Int(k * lanes));
+            }
+            else
+            {
+                using (writer.Block($"for (nuint i = 0; i < {plan.Inner}; i += {stepVectors * lanes})"))
+                {
+                    Step(k => k == 0 ? "i" : $"i + {k * lanes}");
+                }
+            }
+
+            string doubleOffset = Literals.Int(width.Lanes(ElementType.Double));
+            writer.Line(VectorPasses.Store(v, $"{VectorPasses.Load(v, "partial", "0")} + {VectorPasses.PairwiseSum([.. sums])} + {VectorPasses.PairwiseSum([.. highs])}", "partial", "0"));
+            if (squares.Length > 1)
+            {
+                writer.Line($"acc0 = {VectorPasses.PairwiseSum([.. squares])};");
+            }
+
+            writer.Line(VectorPasses.Store(v, $"{VectorPasses.Load(v, "partial", doubleOffset)} + {v}.WidenLower(acc0) + {v}.WidenUpper(acc0)", "partial", doubleOffset));
+        }
+    }
+}
