@@ -36,12 +36,13 @@ internal static class PipelinedBlocks
     }
 
     /// <summary>
-    /// Float, sums in the path's own vectors into per-channel partials, runs of whole vectors (no tail) within one
-    /// <see cref="Limits.SumChunk"/>.
+    /// Float, sums in the path's own vectors into per-channel partials, runs of whole vectors (no tail) that add no more
+    /// float squares into an accumulator than pass 1 does (a <see cref="Limits.SumChunk"/> over
+    /// <see cref="Limits.Accumulators"/>: 256 values, 16 a lane on Vector512) before they go into the double partials.
     /// </summary>
     public static bool Applies(BatchNormSpec spec, BatchNormPlan plan, VectorWidth width, VectorPasses passes, bool vectorPartials, bool totals) =>
         spec.Element == ElementType.Float && vectorPartials && !totals && passes.Width == width
-        && plan.Inner % (Accumulators * width.Lanes(ElementType.Float)) == 0 && plan.Inner <= Limits.SumChunk;
+        && plan.Inner % width.Lanes(ElementType.Float) == 0 && plan.Inner <= Accumulators * Limits.SumChunk / Limits.Accumulators;
 
     /// <summary>
     /// Pass 2 over the channels [first, first + block) and pass 1 over [first + block, first + 2 block), run by run in
