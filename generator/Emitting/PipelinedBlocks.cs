@@ -22,6 +22,13 @@ internal static class PipelinedBlocks
     /// </summary>
     private const int Accumulators = 1;
 
+    /// <summary>
+    /// The fewest vectors a run takes for the pipeline: each visit also broadcasts five per-channel values and adds its
+    /// sums into the channel's partials, which runs of one vector cannot carry ([64, 256, 16]: 78.7 to 82.3 us against
+    /// 65.2 to 69.3 block after block; [32, 128, 64], 4 vectors: 50.0 to 50.2 against 51.7 to 53.8; 2026-12-05).
+    /// </summary>
+    private const int MinVectorsPerRun = 4;
+
     /// <summary>Vectors a step loads from each run: the most up to <see cref="StepVectorsMax"/> that divide the run.</summary>
     private static int StepVectors(int inner, int lanes)
     {
@@ -36,13 +43,15 @@ internal static class PipelinedBlocks
     }
 
     /// <summary>
-    /// Float, sums in the path's own vectors into per-channel partials, runs of whole vectors (no tail) that add no more
+    /// Float, sums in the path's own vectors into per-channel partials, runs of <see cref="MinVectorsPerRun"/> or more
+    /// whole vectors (no tail) that add no more
     /// float squares into an accumulator than pass 1 does (a <see cref="Limits.SumChunk"/> over
     /// <see cref="Limits.Accumulators"/>: 256 values, 16 a lane on Vector512) before they go into the double partials.
     /// </summary>
     public static bool Applies(BatchNormSpec spec, BatchNormPlan plan, VectorWidth width, VectorPasses passes, bool vectorPartials, bool totals) =>
         spec.Element == ElementType.Float && vectorPartials && !totals && passes.Width == width
-        && plan.Inner % width.Lanes(ElementType.Float) == 0 && plan.Inner <= Accumulators * Limits.SumChunk / Limits.Accumulators;
+        && plan.Inner % width.Lanes(ElementType.Float) == 0 && plan.Inner >= MinVectorsPerRun * width.Lanes(ElementType.Float)
+        && plan.Inner <= Accumulators * Limits.SumChunk / Limits.Accumulators;
 
     /// <summary>
     /// Pass 2 over the channels [first, first + block) and pass 1 over [first + block, first + 2 block), run by run in

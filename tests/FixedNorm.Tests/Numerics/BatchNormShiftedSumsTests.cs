@@ -35,6 +35,7 @@ public sealed class BatchNormShiftedSumsTests
         ("Blocks256", 16, 32, 256),  // 512 KB: 8 blocks of 4 channels as a pipeline (a block's output in one loop with the next block's sums)
         ("Pipeline", 32, 64, 128),   // 1 MB, the benchmark's shape: 8 blocks of 8 channels as a pipeline
         ("LongRuns512", 4, 64, 512), // 512 KB of runs too long for the pipeline's one float accumulator: block after block
+        ("ShortRuns16", 64, 256, 16), // 1 MB of runs of one Vector512, too short for the pipeline: block after block
         ("BlocksTails", 4, 96, 250),  // 384 KB: two blocks of 48 channels, vector and scalar tails, 1 row a visit
         ("Runs7", 16, 3, 7),     // short runs in memory order: a Vector128 and a masked one each (scalar on Vector256)
         ("Runs2", 128, 2, 2),    // runs of 2 in a row of 4 values: the periodic plan (Vector256s in memory order)
@@ -77,6 +78,7 @@ public sealed class BatchNormShiftedSumsTests
     [InlineData("Blocks256", "4 rows at a time", "8 blocks of 4 channels, as a pipeline")]
     [InlineData("Pipeline", "4 rows at a time", "8 blocks of 8 channels, as a pipeline")]
     [InlineData("LongRuns512", "2 rows at a time", "2 blocks of 32 channels: each block's statistics, then its output")]
+    [InlineData("ShortRuns16", "4 rows at a time", "4 blocks of 64 channels: each block's statistics, then its output")]
     [InlineData("BlocksTails", "4 rows at a time", "2 blocks of 48 channels")]
     [InlineData("Runs7", "4 rows at a time", null)]
     [InlineData("Runs10", "4 rows at a time", null)]
