@@ -200,7 +200,7 @@ internal static class ChannelTablesBatchNormEmitter
             return $"{LayerNormEmitter.At("y", column)} = ({centered}) * scale{suffix} + b{suffix};";
         }
 
-        string value = features.VectorFusedMultiplyAdd ? $"{width.Class}.FusedMultiplyAdd({centered}, scale{suffix}, b{suffix})" : $"({centered}) * scale{suffix} + b{suffix}";
+        string value = features.VectorFusedMultiplyAdd ? $"{VectorPasses.MultiplyAddMethod(width.Class)}({centered}, scale{suffix}, b{suffix})" : $"({centered}) * scale{suffix} + b{suffix}";
         return VectorPasses.Store(width.Class, value, "y", column);
     }
 

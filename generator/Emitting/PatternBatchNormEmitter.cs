@@ -193,7 +193,7 @@ internal static class PatternBatchNormEmitter
     {
         string scale = $"{V}.Shuffle(scales, channels{j})";
         string value = !spec.HasBias ? $"({centered}) * {scale}"
-            : features.VectorFusedMultiplyAdd ? $"{V}.FusedMultiplyAdd({centered}, {scale}, {V}.Shuffle(biases, channels{j}))"
+            : features.VectorFusedMultiplyAdd ? $"{VectorPasses.MultiplyAddMethod(V)}({centered}, {scale}, {V}.Shuffle(biases, channels{j}))"
             : $"({centered}) * {scale} + {V}.Shuffle(biases, channels{j})";
         writer.Line(VectorPasses.Store(V, value, "outputRef", Literals.Int(lanes * j)));
     }

@@ -148,7 +148,7 @@ internal static class PeriodicBatchNormEmitter
                     {
                         writer.Line($"var d{a} = {deviation};");
                         writer.Line(features.VectorFusedMultiplyAdd
-                            ? $"{accumulator} = {V}.FusedMultiplyAdd(d{a}, d{a}, {accumulator});"
+                            ? $"{accumulator} = {VectorPasses.MultiplyAddMethod(V)}(d{a}, d{a}, {accumulator});"
                             : $"{accumulator} += d{a} * d{a};");
                     }
                 }
@@ -216,7 +216,7 @@ internal static class PeriodicBatchNormEmitter
             }
 
             return !features.VectorFusedMultiplyAdd ? $"({centered}) * scale{suffix} + bias{suffix}"
-                : vector ? $"{V}.FusedMultiplyAdd({centered}, scale{suffix}, bias{suffix})"
+                : vector ? $"{VectorPasses.MultiplyAddMethod(V)}({centered}, scale{suffix}, bias{suffix})"
                 : $"{Names.MathF}.FusedMultiplyAdd({centered}, scale{suffix}, bias{suffix})";
         }
 

@@ -104,7 +104,7 @@ internal static class PipelinedBlocks
                     writer.Line($"{sums[a]} += {v}.WidenLower(d{k});");
                     writer.Line($"{highs[a]} += {VectorPasses.WidenUpperFromMemory(width, $"d{k}", "x", offset(k))};");
                     writer.Line($"d{k} -= shift{suffix};");
-                    writer.Line(fusedMultiplyAdd ? $"{squares[a]} = {v}.FusedMultiplyAdd(d{k}, d{k}, {squares[a]});" : $"{squares[a]} += d{k} * d{k};");
+                    writer.Line(fusedMultiplyAdd ? $"{squares[a]} = {VectorPasses.MultiplyAddMethod(v)}(d{k}, d{k}, {squares[a]});" : $"{squares[a]} += d{k} * d{k};");
                 }
 
                 for (int k = 0; k < stepVectors; k++)

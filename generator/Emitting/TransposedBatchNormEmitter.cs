@@ -105,7 +105,7 @@ internal static class TransposedBatchNormEmitter
                     writer.Line($"var low{j} = {V}.WidenLower(c{j}) - shift{j};");
                     writer.Line($"var high{j} = {V}.WidenUpper(c{j}) - shift{j};");
                     writer.Line($"double sum{j} = {Names.Lanes}.Sum(low{j} + high{j});");
-                    string squares = features.VectorFusedMultiplyAdd ? $"{V}.FusedMultiplyAdd(low{j}, low{j}, high{j} * high{j})" : $"low{j} * low{j} + high{j} * high{j}";
+                    string squares = features.VectorFusedMultiplyAdd ? $"{VectorPasses.MultiplyAddMethod(V)}(low{j}, low{j}, high{j} * high{j})" : $"low{j} * low{j} + high{j} * high{j}";
                     writer.Line($"double squares{j} = {Names.Lanes}.Sum({squares});");
                 }
                 else
@@ -154,7 +154,7 @@ internal static class TransposedBatchNormEmitter
             {
                 string bias = $"{V}.Create(bias{j})";
                 writer.Line(features.VectorFusedMultiplyAdd
-                    ? $"var r{j} = {V}.FusedMultiplyAdd(d{j}, {scaleVector}, {bias});"
+                    ? $"var r{j} = {VectorPasses.MultiplyAddMethod(V)}(d{j}, {scaleVector}, {bias});"
                     : $"var r{j} = d{j} * {scaleVector} + {bias};");
             }
             else

@@ -59,7 +59,7 @@ internal static class TransposedLayerNormEmitter
                 {
                     string value = $"e{j} * invStd";
                     value = spec.HasWeight && spec.HasBias && features.VectorFusedMultiplyAdd
-                        ? $"{V}.FusedMultiplyAdd({value}, weight{j}, bias{j})"
+                        ? $"{VectorPasses.MultiplyAddMethod(V)}({value}, weight{j}, bias{j})"
                         : value + (spec.HasWeight ? $" * weight{j}" : "") + (spec.HasBias ? $" + bias{j}" : "");
                     writer.Line($"var r{j} = {value};");
                 }

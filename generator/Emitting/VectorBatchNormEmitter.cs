@@ -416,7 +416,7 @@ internal static class VectorBatchNormEmitter
         string centered(string row) => spec.Training ? $"{VectorPasses.Load(v, "x", row)} - shift - mu" : $"{VectorPasses.Load(v, "x", row)} - center";
         using (writer.Block($"for (nuint row = 0; row < {rowsEnd}; row += {plan.Channels})"))
         {
-            writer.Line(VectorPasses.Store(v, features.VectorFusedMultiplyAdd ? $"{v}.FusedMultiplyAdd({centered("row")}, scale, b)" : $"({centered("row")}) * scale + b", "y", "row"));
+            writer.Line(VectorPasses.Store(v, features.VectorFusedMultiplyAdd ? $"{VectorPasses.MultiplyAddMethod(v)}({centered("row")}, scale, b)" : $"({centered("row")}) * scale + b", "y", "row"));
         }
     }
 
