@@ -82,57 +82,19 @@ public static class RatioTable
                 : "Managed bytes allocated per call (exact, calling thread), 0 for every other peer: " + string.Join("; ", allocating) + ".");
         }
 
-        Type[] floors = [.. FloorTypes.Where(t => Median(t, "CopyTo") is not null)];
-        if (floors.Length > 0)
-        {
-            text.AppendLine();
-            text.AppendLine("Floors (FloorBenchmarks): each pass a LayerNorm kernel needs, written plainly and run alone on the same arrays (median ns).");
-            text.AppendLine();
-            text.AppendLine("| benchmark | CopyTo | generated | statistics pass | x * s + t pass | x * w + b pass | gen/CopyTo | statistics/CopyTo | x * s + t/CopyTo | x * w + b/CopyTo |");
-            text.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
-            foreach (Type type in floors)
-            {
-                double?[] m = [.. new[] { "CopyTo", "Generated", "StatisticsPass", "ScaleShiftPass", "AffinePass" }.Select(method => Median(type, method))];
-                text.Append(CultureInfo.InvariantCulture, $"| {Label(type)} ");
-                foreach (double? value in m)
-                {
-                    text.Append(CultureInfo.InvariantCulture, $"| {Nanoseconds(value)} ");
-                }
-
-                foreach (double? value in m[1..])
-                {
-                    text.Append(CultureInfo.InvariantCulture, $"| {Ratio(value, m[0])} ");
-                }
-
-                text.AppendLine("|");
-            }
-        }
-
-        Type[] trainingFloors = [.. TrainingFloorTypes.Where(t => Median(t, "CopyTo") is not null)];
-        if (trainingFloors.Length > 0)
-        {
-            text.AppendLine();
-            text.AppendLine("Training floors (TrainingFloorBenchmarks): every value added in double lanes, as PyTorch's accumulator, then in float; y = x * s + t (median ns).");
-            text.AppendLine();
-            text.AppendLine("| benchmark | CopyTo | generated | double sums | float sums | x * s + t pass | gen/CopyTo | double sums/CopyTo | float sums/CopyTo | x * s + t/CopyTo | (double sums + x * s + t)/CopyTo |");
-            text.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
-            foreach (Type type in trainingFloors)
-            {
-                double?[] m = [.. new[] { "CopyTo", "Generated", "DoubleSumsPass", "FloatSumsPass", "ScaleShiftPass" }.Select(method => Median(type, method))];
-                text.Append(CultureInfo.InvariantCulture, $"| {Label(type)} ");
-                foreach (double? value in m)
-                {
-                    text.Append(CultureInfo.InvariantCulture, $"| {Nanoseconds(value)} ");
-                }
-
-                foreach (double? value in m[1..])
-                {
-                    text.Append(CultureInfo.InvariantCulture, $"| {Ratio(value, m[0])} ");
-                }
-
-                text.AppendLine(CultureInfo.InvariantCulture, $"| {Ratio(m[2] + m[4], m[0])} |");
-            }
-        }
+        AppendFloors(
+            text,
+            [.. FloorTypes.Where(t => Median(t, "CopyTo") is not null)],
+            "Floors (FloorBenchmarks): each pass a LayerNorm kernel needs, written plainly and run alone on the same arrays (median ns).",
+            [("statistics pass", "StatisticsPass"), ("x * s + t pass", "ScaleShiftPass"), ("x * w + b pass", "AffinePass")],
+            Median);
+        AppendFloors(
+            text,
+            [.. TrainingFloorTypes.Where(t => Median(t, "CopyTo") is not null)],
+            "Training floors (TrainingFloorBenchmarks): every value added in double lanes, as PyTorch's accumulator, then in float; y = x * s + t (median ns).",
+            [("double sums", "DoubleSumsPass"), ("float sums", "FloatSumsPass"), ("x * s + t pass", "ScaleShiftPass")],
+            Median,
+            ("(double sums + x * s + t)/CopyTo", m => Ratio(m[2] + m[4], m[0])));
 
         double? first = Median(typeof(GeneratorBenchmarks), nameof(GeneratorBenchmarks.FirstRun));
         double? rerun = Median(typeof(GeneratorBenchmarks), nameof(GeneratorBenchmarks.RerunAfterUnrelatedEdit));
@@ -150,6 +112,44 @@ public static class RatioTable
         }
 
         return text.ToString();
+    }
+
+    /// <summary>
+    /// A floors table: per benchmark type, CopyTo, the kernel and each pass (column title, benchmark method), in ns and
+    /// over CopyTo, and an optional last column computed from those times (CopyTo, kernel, passes...). Nothing for no types.
+    /// </summary>
+    private static void AppendFloors(
+        StringBuilder text, Type[] types, string title, (string Title, string Method)[] passes, Func<Type, string, double?> median,
+        (string Title, Func<double?[], string> Cell)? extra = null)
+    {
+        if (types.Length == 0)
+        {
+            return;
+        }
+
+        string[] titles = ["CopyTo", "generated", .. passes.Select(p => p.Title)];
+        string[] columns = [.. titles, .. titles[1..].Select(t => $"{(t == "generated" ? "gen" : t.Replace(" pass", "", StringComparison.Ordinal))}/CopyTo"), .. extra is null ? [] : new[] { extra.Value.Title }];
+        text.AppendLine();
+        text.AppendLine(title);
+        text.AppendLine();
+        text.AppendLine($"| benchmark | {string.Join(" | ", columns)} |");
+        text.AppendLine($"|---|{string.Concat(columns.Select(_ => "---:|"))}");
+        foreach (Type type in types)
+        {
+            double?[] m = [.. new[] { "CopyTo", "Generated" }.Concat(passes.Select(p => p.Method)).Select(method => median(type, method))];
+            text.Append(CultureInfo.InvariantCulture, $"| {Label(type)} ");
+            foreach (double? value in m)
+            {
+                text.Append(CultureInfo.InvariantCulture, $"| {Nanoseconds(value)} ");
+            }
+
+            foreach (double? value in m[1..])
+            {
+                text.Append(CultureInfo.InvariantCulture, $"| {Ratio(value, m[0])} ");
+            }
+
+            text.AppendLine(extra is null ? "|" : $"| {extra.Value.Cell(m)} |");
+        }
     }
 
     private static string Label(Type type) =>

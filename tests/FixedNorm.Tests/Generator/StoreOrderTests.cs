@@ -87,26 +87,7 @@ public sealed partial class StoreOrderTests
         Assert.Empty(Violations(loadsFirst));
     }
 
-    private static string Generate(string attribute, bool affine = false)
-    {
-        string parameters = attribute.StartsWith("LayerNorm", StringComparison.Ordinal)
-            ? affine ? "ReadOnlySpan<float> input, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> output" : "ReadOnlySpan<float> input, Span<float> output"
-            : attribute.Contains("Inference", StringComparison.Ordinal)
-                ? "ReadOnlySpan<float> input, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, ReadOnlySpan<float> runningMean, ReadOnlySpan<float> runningVar, Span<float> output"
-                : "ReadOnlySpan<float> input, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> runningMean, Span<float> runningVar, Span<float> output";
-        GeneratorOutput output = GeneratorHarness.Run($$"""
-            using System;
-            using FixedNorm;
-            namespace Demo;
-            public static partial class K
-            {
-                [{{attribute}}]
-                public static partial void Run({{parameters}});
-            }
-            """);
-        Assert.Empty(output.GeneratorDiagnostics);
-        return Assert.Single(output.Sources).Source;
-    }
+    private static string Generate(string attribute, bool affine = false) => GeneratorHarness.GenerateOne(attribute, affine);
 
     /// <summary>The lines that load the input after a store of the output, the second time or later in their block.</summary>
     private static List<string> Violations(string source) => Violations(source, LoadsInput());

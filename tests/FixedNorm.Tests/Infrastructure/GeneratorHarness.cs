@@ -64,6 +64,32 @@ public static class GeneratorHarness
             output);
     }
 
+    /// <summary>
+    /// The source generated for one float kernel, <c>Demo.K.Run</c>, declared with <paramref name="attribute"/> (no
+    /// brackets) and the parameters its operation and mode take: input and output, with weight and bias for LayerNorm
+    /// when <paramref name="affine"/>; BatchNorm always affine, with read-only running statistics in inference.
+    /// </summary>
+    public static string GenerateOne(string attribute, bool affine = false)
+    {
+        string parameters = attribute.StartsWith("LayerNorm", StringComparison.Ordinal)
+            ? affine ? "ReadOnlySpan<float> input, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> output" : "ReadOnlySpan<float> input, Span<float> output"
+            : attribute.Contains("Inference", StringComparison.Ordinal)
+                ? "ReadOnlySpan<float> input, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, ReadOnlySpan<float> runningMean, ReadOnlySpan<float> runningVar, Span<float> output"
+                : "ReadOnlySpan<float> input, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> runningMean, Span<float> runningVar, Span<float> output";
+        GeneratorOutput output = Run($$"""
+            using System;
+            using FixedNorm;
+            namespace Demo;
+            public static partial class K
+            {
+                [{{attribute}}]
+                public static partial void Run({{parameters}});
+            }
+            """);
+        Assert.Empty(output.GeneratorDiagnostics);
+        return Assert.Single(output.Sources).Source;
+    }
+
     /// <summary>"FN0003 Kernels.cs(4,28): message", one line per diagnostic, in source order.</summary>
     public static string Format(IEnumerable<Diagnostic> diagnostics) =>
         string.Join("\n", diagnostics
