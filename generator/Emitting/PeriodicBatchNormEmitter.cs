@@ -147,9 +147,7 @@ internal static class PeriodicBatchNormEmitter
                     else
                     {
                         writer.Line($"var d{a} = {deviation};");
-                        writer.Line(features.VectorFusedMultiplyAdd
-                            ? $"{accumulator} = {VectorPasses.MultiplyAddMethod(V)}(d{a}, d{a}, {accumulator});"
-                            : $"{accumulator} += d{a} * d{a};");
+                        writer.Line(VectorPasses.AddSquare(V, accumulator, $"d{a}", features.VectorFusedMultiplyAdd));
                     }
                 }
             }

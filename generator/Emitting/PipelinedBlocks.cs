@@ -13,14 +13,14 @@ namespace FixedNorm.Generator.Emitting;
 /// </summary>
 internal static class PipelinedBlocks
 {
-    /// <summary>The most vectors a step loads from each of the two runs (16 loaded, with 3 accumulators and 5 constants, fit AVX-512's 32 registers).</summary>
+    /// <summary>
+    /// The most vectors a step loads from each of the two runs (16 loaded, with 3 accumulators and 5 constants, fit
+    /// AVX-512's 32 registers). One accumulator of each kind (double sums, their upper halves, float squares): visits of
+    /// different channels overlap each other's chains; two of each took 46.6 and 47.2 us against 44.6 and 44.8 (more
+    /// adds at the end of a visit).
+    /// </summary>
     private const int StepVectorsMax = 8;
 
-    /// <summary>
-    /// Accumulators of each kind (double sums, their upper halves, float squares): one, as visits of different channels
-    /// overlap each other's chains; two took 46.6 and 47.2 us against 44.6 and 44.8 (fewer adds at the end of a visit).
-    /// </summary>
-    private const int Accumulators = 1;
 
     /// <summary>
     /// The fewest vectors a run takes for the pipeline: each visit also broadcasts five per-channel values and adds its
@@ -51,7 +51,7 @@ internal static class PipelinedBlocks
     public static bool Applies(BatchNormSpec spec, BatchNormPlan plan, VectorWidth width, VectorPasses passes, bool vectorPartials, bool totals) =>
         spec.Element == ElementType.Float && vectorPartials && !totals && passes.Width == width
         && plan.Inner % width.Lanes(ElementType.Float) == 0 && plan.Inner >= MinVectorsPerRun * width.Lanes(ElementType.Float)
-        && plan.Inner <= Accumulators * Limits.SumChunk / Limits.Accumulators;
+        && plan.Inner <= Limits.SumChunk / Limits.Accumulators;
 
     /// <summary>
     /// Pass 2 over the channels [first, first + block) and pass 1 over [first + block, first + 2 block), run by run in
@@ -84,11 +84,8 @@ internal static class PipelinedBlocks
                 writer.Line($"var {name}{suffix} = {v}.Create({LayerNormEmitter.At(buffer, "c")});");
             }
 
-            string[] sums = [.. Enumerable.Range(0, Accumulators).Select(k => "sum" + k)];
-            string[] highs = [.. Enumerable.Range(0, Accumulators).Select(k => "sumHigh" + k)];
-            string[] squares = [.. Enumerable.Range(0, Accumulators).Select(k => "acc" + k)];
-            writer.Line($"{width.Type(ElementType.Double)} {string.Join(", ", sums.Concat(highs).Select(s => s + " = default"))};");
-            writer.Line($"{width.Type(ElementType.Float)} {string.Join(", ", squares.Select(s => s + " = default"))};");
+            writer.Line($"{width.Type(ElementType.Double)} sum0 = default, sumHigh0 = default;");
+            writer.Line($"{width.Type(ElementType.Float)} acc0 = default;");
 
             void Step(Func<int, string> offset)
             {
@@ -100,11 +97,10 @@ internal static class PipelinedBlocks
 
                 for (int k = 0; k < stepVectors; k++)
                 {
-                    int a = k % Accumulators;
-                    writer.Line($"{sums[a]} += {v}.WidenLower(d{k});");
-                    writer.Line($"{highs[a]} += {VectorPasses.WidenUpperFromMemory(width, $"d{k}", "x", offset(k))};");
+                    writer.Line($"sum0 += {v}.WidenLower(d{k});");
+                    writer.Line($"sumHigh0 += {VectorPasses.WidenUpperFromMemory(width, $"d{k}", "x", offset(k))};");
                     writer.Line($"d{k} -= shift{suffix};");
-                    writer.Line(fusedMultiplyAdd ? $"{squares[a]} = {VectorPasses.MultiplyAddMethod(v)}(d{k}, d{k}, {squares[a]});" : $"{squares[a]} += d{k} * d{k};");
+                    writer.Line(VectorPasses.AddSquare(v, "acc0", $"d{k}", fusedMultiplyAdd));
                 }
 
                 for (int k = 0; k < stepVectors; k++)
@@ -127,12 +123,7 @@ internal static class PipelinedBlocks
             }
 
             string doubleOffset = Literals.Int(width.Lanes(ElementType.Double));
-            writer.Line(VectorPasses.Store(v, $"{VectorPasses.Load(v, "partial", "0")} + {VectorPasses.PairwiseSum([.. sums])} + {VectorPasses.PairwiseSum([.. highs])}", "partial", "0"));
-            if (squares.Length > 1)
-            {
-                writer.Line($"acc0 = {VectorPasses.PairwiseSum([.. squares])};");
-            }
-
+            writer.Line(VectorPasses.Store(v, $"{VectorPasses.Load(v, "partial", "0")} + sum0 + sumHigh0", "partial", "0"));
             writer.Line(VectorPasses.Store(v, $"{VectorPasses.Load(v, "partial", doubleOffset)} + {v}.WidenLower(acc0) + {v}.WidenUpper(acc0)", "partial", doubleOffset));
         }
     }

@@ -121,7 +121,7 @@ internal static class RowOrderBatchNormEmitter
                 yield return $"sum{k}Total += d{k};";
             }
 
-            yield return features.VectorFusedMultiplyAdd ? $"sq{k} = {VectorPasses.MultiplyAddMethod(v)}(d{k}, d{k}, sq{k});" : $"sq{k} += d{k} * d{k};";
+            yield return VectorPasses.AddSquare(v, $"sq{k}", $"d{k}", features.VectorFusedMultiplyAdd);
         }
 
         VectorBatchNormEmitter.EmitRowSums(writer, plan, v, type, isFloat, sums, row => blocks.SelectMany(k => RowSums(row, k)).ToArray());

@@ -153,9 +153,7 @@ internal static class TransposedBatchNormEmitter
             if (spec.HasBias)
             {
                 string bias = $"{V}.Create(bias{j})";
-                writer.Line(features.VectorFusedMultiplyAdd
-                    ? $"var r{j} = {VectorPasses.MultiplyAddMethod(V)}(d{j}, {scaleVector}, {bias});"
-                    : $"var r{j} = d{j} * {scaleVector} + {bias};");
+                writer.Line($"var r{j} = {VectorPasses.MultiplyAdd(V, $"d{j}", scaleVector, bias, features.VectorFusedMultiplyAdd)};");
             }
             else
             {

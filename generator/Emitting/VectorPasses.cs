@@ -100,6 +100,10 @@ internal sealed class VectorPasses(SourceWriter writer, ElementType element, Vec
     public static string MultiplyAdd(string vectorClass, string a, string b, string c, bool fused) =>
         fused ? $"{MultiplyAddMethod(vectorClass)}({a}, {b}, {c})" : $"{a} * {b} + {c}";
 
+    /// <summary>"acc = Vector512.FusedMultiplyAdd(d, d, acc);", or "acc += d * d;" unfused: a square into an accumulator.</summary>
+    public static string AddSquare(string vectorClass, string accumulator, string d, bool fused) =>
+        fused ? $"{accumulator} = {MultiplyAddMethod(vectorClass)}({d}, {d}, {accumulator});" : $"{accumulator} += {d} * {d};";
+
     /// <summary>"Vector512.StoreUnsafe(value, ref y)" or with an offset.</summary>
     public static string Store(string vectorClass, string value, string reference, string offset) =>
         offset == "0" ? $"{vectorClass}.StoreUnsafe({value}, ref {reference});" : $"{vectorClass}.StoreUnsafe({value}, ref {reference}, {offset});";
@@ -405,9 +409,7 @@ internal sealed class VectorPasses(SourceWriter writer, ElementType element, Vec
                     break;
                 default:
                     writer.Line($"var {temp} = {term};");
-                    writer.Line(fusedMultiplyAdd
-                        ? $"{accumulator} = {MultiplyAddMethod(width.Class)}({temp}, {temp}, {accumulator});"
-                        : $"{accumulator} += {temp} * {temp};");
+                    writer.Line(AddSquare(width.Class, accumulator, temp, fusedMultiplyAdd));
                     if (mode == SumMode.SquaresAndDeviations)
                     {
                         writer.Line($"{other} += {temp};");
@@ -569,7 +571,7 @@ internal sealed class VectorPasses(SourceWriter writer, ElementType element, Vec
             int r = k % rawAccumulators;
             string upper = maskedVector ? $"{v}.WidenUpper({name})" : WidenUpperFromMemory(width, name, reference, offset);
             SumAndShift(name, shift(v), $"{raw[r]} += {v}.WidenLower({name});\n{rawHigh[r]} += {upper};", $"{raw[r]} += {name};", maskedVector);
-            writer.Line(fusedMultiplyAdd ? $"{acc[k]} = {MultiplyAddMethod(v)}({name}, {name}, {acc[k]});" : $"{acc[k]} += {name} * {name};");
+            writer.Line(AddSquare(v, acc[k], name, fusedMultiplyAdd));
         }
 
         EmitLoop(layout, chunkStart, (offset, _, k) =>
