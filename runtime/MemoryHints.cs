@@ -13,25 +13,6 @@ namespace FixedNorm;
 public static class MemoryHints
 {
     /// <summary>
-    /// Asks for the cache lines of [<paramref name="start"/>, + <paramref name="bytes"/>) to be fetched into the caches
-    /// (x86 PREFETCHT0 per 64-byte line; nothing elsewhere). A hint only: it reads nothing, and the range must lie
-    /// within the caller's span.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static unsafe void Prefetch<T>(ref T start, int bytes)
-    {
-        if (Sse.IsSupported)
-        {
-            // A stale address (the GC moved the array since) only makes the hint useless; prefetches never fault.
-            byte* line = (byte*)Unsafe.AsPointer(ref start);
-            for (int offset = 0; offset < bytes; offset += 64)
-            {
-                Sse.Prefetch0(line + offset);
-            }
-        }
-    }
-
-    /// <summary>
     /// The step of a store pass's loop over blocks of <paramref name="stride"/> elements: <paramref name="stride"/>
     /// (forwards), or its two's complement (backwards; add it unchecked) when the output lies 1 to 2047 bytes past the
     /// input modulo 4 KB. A load waits for an earlier store whose address agrees with it in the low 12 bits, and arrays

@@ -30,11 +30,6 @@ internal static class VectorLayerNormEmitter
         // One group on its own (x and y point at it).
         void EmitSingle(string group)
         {
-            if (!paired && group == "g")
-            {
-                EmitPrefetch(writer, spec, plan);
-            }
-
             EmitStatistics(writer, spec, plan, width, passes, group);
             writer.Line($"{type} muT = {cast}mu, invStdT = {cast}invStd;");
             writer.Line();
@@ -116,26 +111,6 @@ internal static class VectorLayerNormEmitter
             writer.Line();
             writer.Line("// The last, odd group on its own.");
             LayerNormEmitter.EmitGroupLoop(writer, spec, plan, EmitSingle, firstGroup: plan.Groups - 1, groupCount: 1);
-        }
-    }
-
-    /// <summary>
-    /// Out of cache: asks for the group <see cref="Limits.PrefetchGroupsAhead"/> ahead while this one is worked on, so
-    /// memory stays busy between groups (measured about 10% on [16384, 768]).
-    /// </summary>
-    private static void EmitPrefetch(SourceWriter writer, LayerNormSpec spec, LayerNormPlan plan)
-    {
-        int ahead = Limits.PrefetchGroupsAhead;
-        if (plan.Groups <= ahead)
-        {
-            return;
-        }
-
-        writer.Line($"// Out of cache: ask for group g + {ahead} now, so memory works while this group is computed.");
-        using (writer.Block($"if (g < {plan.Groups - ahead})"))
-        {
-            long bytes = Math.Min((long)plan.GroupSize * spec.Element.Size(), Limits.PrefetchBytesMax);
-            writer.Line($"global::FixedNorm.MemoryHints.Prefetch(ref {Names.Unsafe}.Add(ref x, {(long)ahead * plan.GroupSize}), {bytes});");
         }
     }
 

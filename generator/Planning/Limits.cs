@@ -166,21 +166,12 @@ internal static class Limits
     public const int AlignedGroupMaxBytes = 8192;
 
     /// <summary>
-    /// Beyond <see cref="PairedGroupsMaxBytes"/>, LayerNorm's vector plan prefetches the input of the group this many
-    /// groups ahead (2 to 4 measured alike on [16384, 768]).
-    /// </summary>
-    public const int PrefetchGroupsAhead = 2;
-
-    /// <summary>
     /// LayerNorm's one-group-at-a-time plan streams an output of at least this many bytes past the caches (non-temporal
     /// stores: no read for ownership, nothing evicted) when a group is a whole number of 64-byte lines. On [N, 768] floats
     /// streaming measured 1.1x faster at 3 MB of output, 1.8x at 12 MB and above; below this size the output is left in
     /// the caches, where the code that reads it next finds it.
     /// </summary>
     public const long StreamedOutputMinBytes = 8L << 20;
-
-    /// <summary>At most this many bytes of that group are prefetched (its start; the hardware prefetcher follows).</summary>
-    public const int PrefetchBytesMax = 16 * 1024;
 
     /// <summary>Independent vector accumulators (and vectors per loop iteration).</summary>
     public const int Accumulators = 4;

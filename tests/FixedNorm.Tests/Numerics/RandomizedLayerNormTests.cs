@@ -74,8 +74,9 @@ public sealed class RandomizedLayerNormTests
     }
 
     /// <summary>
-    /// Beyond 2 MB of input and output the vector plan goes one group at a time and prefetches the group two ahead
-    /// (the last two groups prefetch nothing): every group is checked.
+    /// Beyond 2 MB of input and output the vector plan goes one group at a time, and asks nothing of the memory system
+    /// but the loads themselves (a software prefetch two groups ahead measured 10 to 37 % slower on Zen 4): every group
+    /// is checked.
     /// </summary>
     [Fact]
     public void OutOfCacheTensorMatchesFloat64Reference()
@@ -83,7 +84,9 @@ public sealed class RandomizedLayerNormTests
         const int Groups = 700, GroupSize = 1000;
         CompiledKernels compiled = CompiledKernels.Compile(
             [new KernelDeclaration("OutOfCache", $"[LayerNorm({Groups}, {GroupSize})]", "float", ["input", "weight", "bias", "output"])]);
-        Assert.Contains(compiled.GeneratedSources, source => source.Contains("MemoryHints.Prefetch", StringComparison.Ordinal));
+        string source = Assert.Single(compiled.GeneratedSources, s => s.Contains(" OutOfCache(", StringComparison.Ordinal));
+        Assert.Contains($"for (int g = 0; g < {Groups}; g++)", source, StringComparison.Ordinal);
+        Assert.DoesNotContain("Prefetch", source, StringComparison.Ordinal);
 
         var random = new Random(7);
         float[] x = Enumerable.Range(0, Groups * GroupSize).Select(_ => (float)(3 + Gaussian(random))).ToArray();
