@@ -4,7 +4,8 @@ using FixedNorm.Generator.Planning;
 namespace FixedNorm.Generator.Emitting;
 
 /// <summary>
-/// LayerNorm's store pass for outputs too large to keep in the caches (<see cref="Limits.StreamedOutputMinBytes"/>):
+/// LayerNorm's store pass for outputs too large to keep in the caches (<see cref="Limits.StreamedOutputMinBytes"/>), in
+/// groups of at least <see cref="Limits.StreamedGroupMinBytes"/>:
 /// non-temporal stores write whole vectors straight to memory. They need addresses aligned to the vector size. The
 /// output's first aligned element is element <c>head</c> (found at run time), and, a group being a whole number of
 /// 64-byte lines, so is each group's. A group stores its vectors from head on; the vector across two groups (the
@@ -17,7 +18,8 @@ internal static class StreamingStore
     public static bool Applies(LayerNormSpec spec, LayerNormPlan plan, bool paired) =>
         !paired
         && (long)plan.Groups * plan.GroupSize * spec.Element.Size() >= Limits.StreamedOutputMinBytes
-        && plan.GroupSize * spec.Element.Size() % 64 == 0;
+        && plan.GroupSize * spec.Element.Size() % 64 == 0
+        && plan.GroupSize * spec.Element.Size() >= Limits.StreamedGroupMinBytes;
 
     /// <summary>Before the group loop: <c>head</c> and the straddle buffer.</summary>
     public static void EmitSetup(SourceWriter writer, LayerNormSpec spec, LayerNormPlan plan, VectorWidth width)

@@ -173,6 +173,14 @@ internal static class Limits
     /// </summary>
     public const long StreamedOutputMinBytes = 8L << 20;
 
+    /// <summary>
+    /// And only when a group takes at least this many bytes: smaller groups are mostly per-group work (the sums' lanes,
+    /// the square root), and streaming them was slower on Zen 4 (2026-12-05, floats, against the same kernels storing
+    /// into the caches): 48 MB of groups of 16 and 64 floats 18 and 21 % slower streamed, 16 MB of groups of 16 to 64
+    /// 10 to 24 % slower; groups of 128 floats (512 bytes) 5 to 6 % faster streamed, 3 KB to 32 KB groups 20 to 45 %.
+    /// </summary>
+    public const int StreamedGroupMinBytes = 512;
+
     /// <summary>Independent vector accumulators (and vectors per loop iteration).</summary>
     public const int Accumulators = 4;
 

@@ -5,11 +5,11 @@ using static FixedNorm.Tests.Infrastructure.Placement;
 namespace FixedNorm.Tests.Numerics;
 
 /// <summary>
-/// LayerNorm outputs of 8 MB and more whose groups are whole 64-byte lines are streamed past the caches: aligned
+/// LayerNorm outputs of 8 MB and more whose groups are whole 64-byte lines, 512 bytes or more, are streamed past the caches: aligned
 /// non-temporal stores from the output's first aligned element on, the vector across two groups put together on the
 /// stack, ordinary stores before the first and after the last aligned element. Checked at every alignment the output
-/// can have (the span starting 0 to 15 floats into its array), with the output being the input itself, for groups of
-/// one vector and for doubles, every element against the float64 reference; and the elements before the span stay
+/// can have (the span starting 0 to 15 floats into its array), with the output being the input itself, for the smallest
+/// groups streamed and for doubles, every element against the float64 reference; and the elements before the span stay
 /// untouched.
 /// </summary>
 public sealed class StreamedOutputTests
@@ -18,7 +18,9 @@ public sealed class StreamedOutputTests
     private static readonly Lazy<CompiledKernels> Kernels = new(() => CompiledKernels.Compile(
     [
         new KernelDeclaration("Rows768", "[LayerNorm(2731, 768)]", "float", ["input", "weight", "bias", "output"]),
-        new KernelDeclaration("OneVectorGroups", "[LayerNorm(131072, 16)]", "float", ["input", "output", "mean", "rstd"]),
+        new KernelDeclaration("SmallestGroups", "[LayerNorm(32768, 128)]", "float", ["input", "output", "mean", "rstd"]),
+        new KernelDeclaration("Groups448Bytes", "[LayerNorm(65536, 112)]", "float", ["input", "output"]),
+        new KernelDeclaration("OneVectorGroups", "[LayerNorm(131072, 16)]", "float", ["input", "output"]),
         new KernelDeclaration("Doubles", "[LayerNorm(1366, 768)]", "double", ["input", "output", "mean", "rstd"]),
         new KernelDeclaration("JustBelow8MB", "[LayerNorm(2730, 768)]", "float", ["input", "output"]),
         new KernelDeclaration("NotWholeLines", "[LayerNorm(2731, 776)]", "float", ["input", "output"]),
@@ -26,11 +28,13 @@ public sealed class StreamedOutputTests
 
     [Theory]
     [InlineData("Rows768", true)]
-    [InlineData("OneVectorGroups", true)]
+    [InlineData("SmallestGroups", true)]
     [InlineData("Doubles", true)]
     [InlineData("JustBelow8MB", false)]
     [InlineData("NotWholeLines", false)]
-    public void OnlyLargeOutputsOfWholeLinesAreStreamed(string kernel, bool streamed)
+    [InlineData("Groups448Bytes", false)]
+    [InlineData("OneVectorGroups", false)]
+    public void OnlyLargeOutputsOfWholeLinesInGroupsOf512BytesOrMoreAreStreamed(string kernel, bool streamed)
     {
         string source = Assert.Single(Kernels.Value.GeneratedSources, s => s.Contains($" {kernel}(", StringComparison.Ordinal));
         Assert.Equal(streamed, source.Contains("MemoryHints.StoreNonTemporal", StringComparison.Ordinal));
@@ -76,9 +80,9 @@ public sealed class StreamedOutputTests
 
     [Theory]
     [MemberData(nameof(Placement.FloatStarts), MemberType = typeof(Placement))]
-    public void GroupsOfOneVectorMatchTheReference(int start)
+    public void SmallestStreamedGroupsMatchTheReference(int start)
     {
-        const int Groups = 131072, GroupSize = 16;
+        const int Groups = 32768, GroupSize = 128;
         var random = new Random(200 + start);
         float[] x = Values(random, Groups * GroupSize, 0.5);
         (double[] expected, double[] expectedMean, double[] expectedRstd) = Reference.LayerNorm(Arrays.ToDouble(x), Groups, GroupSize, 1e-5, null, null);
@@ -86,7 +90,7 @@ public sealed class StreamedOutputTests
         float[] output = Padded(new float[x.Length], start);
         float[] mean = Padded(new float[Groups], start);
         float[] rstd = Padded(new float[Groups], start);
-        Kernels.Value.RunFrom("OneVectorGroups", start, Padded(x, start), output, mean, rstd);
+        Kernels.Value.RunFrom("SmallestGroups", start, Padded(x, start), output, mean, rstd);
 
         AssertMatches(expected, output, start, 2e-5);
         Assert.InRange(Reference.MaxAbsDifference(expectedMean, Arrays.ToDouble(mean[start..])), 0, 2e-5);
