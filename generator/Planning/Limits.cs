@@ -168,8 +168,10 @@ internal static class Limits
     /// <summary>
     /// LayerNorm's one-group-at-a-time plan streams an output of at least this many bytes past the caches (non-temporal
     /// stores: no read for ownership, nothing evicted) when a group is a whole number of 64-byte lines. On [N, 768] floats
-    /// streaming measured 1.1x faster at 3 MB of output, 1.8x at 12 MB and above; below this size the output is left in
-    /// the caches, where the code that reads it next finds it.
+    /// streaming measured 1.1x faster at 3 MB of output and 1.8x at 12 MB and above on Zen 5 (2026-11-24); on Zen 4
+    /// (2026-12-05) 1.2 to 1.3x slower at 3 and 6 MB (the 32 MB L3 holds input and output), even at 12 MB, 1.25x faster
+    /// at 48 MB, and 1.3x faster at 8 MB in groups of 16 and 32 KB. Below this size the output is left in the caches,
+    /// where the code that reads it next finds it.
     /// </summary>
     public const long StreamedOutputMinBytes = 8L << 20;
 
