@@ -4,7 +4,8 @@ using FixedNorm.Generator.Planning;
 namespace FixedNorm.Generator.Emitting;
 
 /// <summary>
-/// LayerNorm in cache on groups of whole 64-byte lines: aligned loads, and each group read from the cache once.
+/// LayerNorm on groups of whole 64-byte lines, in cache or with an output not streamed: aligned loads, and each group
+/// read from memory once.
 /// Every group starts the same distance from a line, so from element <c>head</c> (found at run time) on a group's
 /// vectors are aligned; its first and last vectors, unaligned, cover the elements before and after them (their own
 /// lanes added into the sums, and stored after the aligned vectors, so an output that is the input works). Weight and

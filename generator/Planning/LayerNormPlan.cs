@@ -53,7 +53,8 @@ internal sealed record LayerNormPlan(int Groups, int GroupSize, GroupStrategy St
             && groupBytes % 64 == 0
             && groupBytes >= Limits.AlignedGroupMinBytes
             && groupBytes <= Limits.AlignedGroupMaxBytes
-            && 2L * groups * groupBytes <= Limits.PairedGroupsMaxBytes;
+            && (2L * groups * groupBytes <= Limits.PairedGroupsMaxBytes
+                || (groupBytes <= Limits.AlignedOutOfCacheGroupMaxBytes && (long)groups * groupBytes < Limits.StreamedOutputMinBytes));
         GroupStrategy strategy = transposed ? GroupStrategy.Transposed
             : scalar ? GroupStrategy.Scalar
             : aligned ? GroupStrategy.Aligned

@@ -148,7 +148,7 @@ internal static class Limits
     public const long PairedGroupsMaxBytes = 1 << 21;
 
     /// <summary>
-    /// LayerNorm's aligned plan (groups of whole 64-byte lines, in cache; see AlignedLayerNormEmitter) needs this many
+    /// LayerNorm's aligned plan (groups of whole 64-byte lines; see AlignedLayerNormEmitter) needs this many
     /// groups: it copies weight and bias to the stack once per call ([8, 768] measured 10 % slower than pairs).
     /// </summary>
     public const int AlignedGroupsMin = 16;
@@ -164,6 +164,15 @@ internal static class Limits
     /// ([64, 2048] floats measured 15 % faster than pairs, [32, 3072] 20 % and [32, 4096] 30 % slower).
     /// </summary>
     public const int AlignedGroupMaxBytes = 8192;
+
+    /// <summary>
+    /// Beyond <see cref="PairedGroupsMaxBytes"/> the aligned plan still takes groups of at most this many bytes, as long
+    /// as the output is not streamed (<see cref="StreamedOutputMinBytes"/>). Against one group at a time on Zen 4
+    /// (2026-12-05, same process, two placements): [384 to 2730, 768] floats 14 to 22 % faster, [1000, 1024] and
+    /// [1024, 1024] 15 to 17 %, [512, 1536] 16 to 18 %, [1024, 512] and [2048, 512] 4 to 11 %, [1024, 384] doubles 18 %;
+    /// [256, 2048] (8 KB groups) 7 to 21 % slower.
+    /// </summary>
+    public const int AlignedOutOfCacheGroupMaxBytes = 6144;
 
     /// <summary>
     /// LayerNorm's one-group-at-a-time plan streams an output of at least this many bytes past the caches (non-temporal

@@ -5,7 +5,8 @@ using static FixedNorm.Tests.Infrastructure.Placement;
 namespace FixedNorm.Tests.Numerics;
 
 /// <summary>
-/// LayerNorm's aligned plan (16 or more groups of 2 to 8 KB, whole 64-byte lines, in cache): loads aligned from the
+/// LayerNorm's aligned plan (16 or more groups of whole 64-byte lines, 2 to 8 KB in cache, 2 to 6 KB beyond it while
+/// the output is not streamed): loads aligned from the
 /// input's first aligned element of each group (<c>head</c>, found at run time), the first and last vectors unaligned
 /// with their own lanes masked into the sums, weight and bias copied to the stack at the input's alignment, and each
 /// group's statistics summed in the previous group's store loop. Checked at every alignment the input can have (the
@@ -27,7 +28,10 @@ public sealed class AlignedPlanTests
         new KernelDeclaration("TooNarrow", "[LayerNorm(16, 256)]", "float", ["input", "output"]),
         new KernelDeclaration("TooWide", "[LayerNorm(32, 4096)]", "float", ["input", "output"]),
         new KernelDeclaration("NotWholeLines", "[LayerNorm(16, 776)]", "float", ["input", "output"]),
-        new KernelDeclaration("OutOfCache", "[LayerNorm(1024, 768)]", "float", ["input", "output"]),
+        new KernelDeclaration("OutOfCache", "[LayerNorm(1024, 768)]", "float", ["input", "weight", "bias", "output", "mean", "rstd"]),
+        new KernelDeclaration("OutOfCache6KB", "[LayerNorm(512, 1536)]", "float", ["input", "output"]),
+        new KernelDeclaration("OutOfCache8KB", "[LayerNorm(256, 2048)]", "float", ["input", "output"]),
+        new KernelDeclaration("Streamed", "[LayerNorm(2731, 768)]", "float", ["input", "output"]),
     ]));
 
     [Theory]
@@ -39,8 +43,11 @@ public sealed class AlignedPlanTests
     [InlineData("TooNarrow", false)]
     [InlineData("TooWide", false)]
     [InlineData("NotWholeLines", false)]
-    [InlineData("OutOfCache", false)]
-    public void OnlyGroupsOfWholeLinesFrom2To8KBInCacheAreAligned(string kernel, bool aligned)
+    [InlineData("OutOfCache", true)]
+    [InlineData("OutOfCache6KB", true)]
+    [InlineData("OutOfCache8KB", false)]
+    [InlineData("Streamed", false)]
+    public void OnlyGroupsOfWholeLinesFrom2To8KBInCacheOr2To6KBNotStreamedAreAligned(string kernel, bool aligned)
     {
         string source = Assert.Single(Kernels.Value.GeneratedSources, s => s.Contains($" {kernel}(", StringComparison.Ordinal));
         Assert.Equal(aligned, source.Contains("ElementsToAlignment(ref inputRef", StringComparison.Ordinal));
@@ -171,6 +178,38 @@ public sealed class AlignedPlanTests
 
         AssertMatches(expected, output, start, 2e-5);
         AssertStatistics(expectedMean, expectedRstd, mean, rstd, start, meanTolerance: 1e-4);
+    }
+
+    /// <summary>
+    /// Beyond the L2 cache the plan is the same code over more groups: every element, mean and rstd of 1,024 groups
+    /// (6 MB in and out), with outlier first elements in the first, a middle and the last group.
+    /// </summary>
+    [Theory]
+    [InlineData(0)]
+    [InlineData(5)]
+    [InlineData(12)]
+    public void OutOfCacheGroupsMatchTheReference(int start)
+    {
+        const int Groups = 1024, GroupSize = 768;
+        var random = new Random(500 + start);
+        float[] x = Values(random, Groups * GroupSize, 1, 2);
+        foreach (int g in new[] { 0, Groups / 2, Groups - 1 })
+        {
+            x[g * GroupSize] = 40;
+        }
+
+        float[] weight = Values(random, GroupSize, 1, 0.1);
+        float[] bias = Values(random, GroupSize, 0, 0.1);
+        (double[] expected, double[] expectedMean, double[] expectedRstd) =
+            Reference.LayerNorm(Arrays.ToDouble(x), Groups, GroupSize, 1e-5, Arrays.ToDouble(weight), Arrays.ToDouble(bias));
+
+        float[] output = Padded(new float[x.Length], start);
+        float[] mean = Padded(new float[Groups], start);
+        float[] rstd = Padded(new float[Groups], start);
+        Kernels.Value.RunFrom("OutOfCache", start, Padded(x, start), Padded(weight, start), Padded(bias, start), output, mean, rstd);
+
+        AssertMatches(expected, output, start, 2e-5);
+        AssertStatistics(expectedMean, expectedRstd, mean, rstd, start, meanTolerance: 2e-5);
     }
 
     /// <summary>
