@@ -30,11 +30,17 @@ internal static class AlignedRowsBatchNormEmitter
         long total = (long)plan.Outer * channels;
         string multiplyAdd(string x, string k) =>
             VectorPasses.MultiplyAdd(v, $"({x} - center{k})", $"scale{k}", $"b{k}", features.VectorFusedMultiplyAdd);
+        bool streamed = NonTemporalStores.Applies(total * spec.Element.Size());
 
         writer.Line($"// Aligned stores: every row starts the same distance from a {bytes}-byte line ({blocks} whole vectors), so from the");
         writer.Line("// output's element head on the vectors are aligned, vector j holding the channels from (head + lanes * j) % C on:");
         writer.Line("// each block's constants rotated by head, from a table of two rows of them. The first and last vectors (unaligned)");
         writer.Line("// are computed before any store and stored after the others (the output may be the input).");
+        if (streamed)
+        {
+            NonTemporalStores.EmitNote(writer, total * spec.Element.Size());
+        }
+
         writer.Line($"int head = global::FixedNorm.MemoryHints.ElementsToAlignment(ref outputRef, {bytes});");
         writer.Line($"global::System.Span<{type}> rotation = stackalloc {type}[{6 * channels}];");
         writer.Line($"ref {type} rotationRef = ref {Names.MemoryMarshal}.GetReference(rotation);");
@@ -76,7 +82,7 @@ internal static class AlignedRowsBatchNormEmitter
             for (int j = 0; j < count; j++)
             {
                 string k = Literals.Int(j % blocks);
-                writer.Line(VectorPasses.Store(v, multiplyAdd($"x{j}", "H" + k), "yH", offset(j)));
+                writer.Line(NonTemporalStores.Store(streamed, v, multiplyAdd($"x{j}", "H" + k), "yH", offset(j)));
             }
         }
 
@@ -100,5 +106,9 @@ internal static class AlignedRowsBatchNormEmitter
 
         writer.Line(VectorPasses.Store(v, "first", "outputRef", "0"));
         writer.Line(VectorPasses.Store(v, "last", "outputRef", Literals.Int(total - lanes)));
+        if (streamed)
+        {
+            NonTemporalStores.EmitFence(writer);
+        }
     }
 }

@@ -41,11 +41,18 @@ internal static class AlignedRunsBatchNormEmitter
         string table(string name) => name == "b" ? "biasesRef" : name + "sRef";
         string broadcast(string name, string channel) => $"{v}.Create({LayerNormEmitter.At(table(name), channel)})";
         string normalized(string x, string center, string scale, string b) => passes.MultiplyAdd(v, $"({x} - {center})", scale, b);
+        bool streamed = NonTemporalStores.Applies(total * spec.Element.Size());
+        string store(string value, string reference, string offset) => NonTemporalStores.Store(streamed, v, value, reference, offset);
 
         writer.Line($"// Aligned stores: every run starts the same distance from a {bytes}-byte line ({inner / lanes} whole vectors), so from the");
         writer.Line("// output's element head on the runs are one stream of aligned vectors. A run's last one holds its own first lanes - head");
         writer.Line("// lanes and the next run's after them, its constants picked per lane. The first and last vectors (unaligned) are");
         writer.Line("// computed before any store and stored after the others (the output may be the input).");
+        if (streamed)
+        {
+            NonTemporalStores.EmitNote(writer, total * spec.Element.Size());
+        }
+
         writer.Line($"int head = global::FixedNorm.MemoryHints.ElementsToAlignment(ref outputRef, {bytes});");
         string indices = string.Join(", ", Enumerable.Range(0, lanes).Select(i => spec.Element == ElementType.Float ? $"{i}f" : $"{i}d"));
         writer.Line($"var ownLanes = {v}.LessThan({v}.Create({indices}), {v}.Create(({type})({lanes} - head)));");
@@ -62,7 +69,7 @@ internal static class AlignedRunsBatchNormEmitter
         // A run's vectors from head on but its last: the current channel's constants.
         void EmitOwnVectors() =>
             passes.ForEach(lastVector, ["x"],
-                (vector, offset, loaded, stores) => stores.Store(vector, normalized(loaded("x"), "center" + suffix, "scale" + suffix, "b" + suffix), "y", offset),
+                (vector, offset, loaded, stores) => stores.Add(normalized(loaded("x"), "center" + suffix, "scale" + suffix, "b" + suffix), name => store(name, "y", offset)),
                 _ => throw new InvalidOperationException("Aligned runs are whole vectors."));
 
         writer.Line("int channel = 0;");
@@ -81,7 +88,7 @@ internal static class AlignedRunsBatchNormEmitter
             writer.Line($"var straddling = {VectorPasses.Load(v, "x", at)};");
             EmitOwnVectors();
             string pick(string name) => $"{v}.ConditionalSelect(ownLanes, {name}{suffix}, {name}Next)";
-            writer.Line(VectorPasses.Store(v, normalized("straddling", pick("center"), pick("scale"), pick("b")), "y", at));
+            writer.Line(store(normalized("straddling", pick("center"), pick("scale"), pick("b")), "y", at));
             foreach (string name in names)
             {
                 writer.Line($"{name}{suffix} = {name}Next;");
@@ -102,5 +109,9 @@ internal static class AlignedRunsBatchNormEmitter
 
         writer.Line(VectorPasses.Store(v, "first", "outputRef", "0"));
         writer.Line(VectorPasses.Store(v, "last", "outputRef", Literals.Int(total - lanes)));
+        if (streamed)
+        {
+            NonTemporalStores.EmitFence(writer);
+        }
     }
 }

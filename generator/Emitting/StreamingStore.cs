@@ -58,7 +58,7 @@ internal static class StreamingStore
         {
             writer.Line("// The vector across the group before and this one: the end of that one (saved in straddle), the start of this one.");
             writer.Line(VectorPasses.Store(v, "first", "straddleRef", Literals.Int(lanes)));
-            writer.Line($"global::FixedNorm.MemoryHints.StoreNonTemporal({v}.LoadUnsafe(ref straddleRef, (nuint)head), ref {Names.Unsafe}.Add(ref y, head - {lanes}));");
+            writer.Line(NonTemporalStores.Store(true, v, $"{v}.LoadUnsafe(ref straddleRef, (nuint)head)", "y", $"head - {lanes}"));
         });
 
         foreach (string name in new[] { "x", "y" }.Concat(spec.HasWeight ? ["weight"] : []).Concat(spec.HasBias ? ["bias"] : []))
@@ -70,7 +70,7 @@ internal static class StreamingStore
         passes.ForEach(n - lanes, ["xAligned"],
             (vector, offset, loaded, stores) => stores.Add(
                 normalized(vector, loaded("xAligned"), "weightAligned", "biasAligned", offset),
-                value => $"global::FixedNorm.MemoryHints.StoreNonTemporal({value}, ref {LayerNormEmitter.At("yAligned", offset)});"),
+                value => NonTemporalStores.Store(true, v, value, "yAligned", offset)),
             offset => throw new InvalidOperationException("A streamed group is a whole number of vectors."));
         EmitFor(writer, group, first: true, () =>
         {
@@ -109,6 +109,6 @@ internal static class StreamingStore
         writer.Line("// The end of the last group, after the output's last aligned element: an ordinary store. Then a fence, so the");
         writer.Line("// streamed stores are seen before anything this thread writes next.");
         writer.Line(VectorPasses.Store(v, $"{v}.LoadUnsafe(ref straddleRef)", "outputRef", Literals.Int(total - width.Lanes(spec.Element))));
-        writer.Line("global::FixedNorm.MemoryHints.StoreFence();");
+        NonTemporalStores.EmitFence(writer);
     }
 }

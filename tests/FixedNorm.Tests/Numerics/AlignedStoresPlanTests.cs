@@ -11,8 +11,8 @@ namespace FixedNorm.Tests.Numerics;
 /// its constants per lane from its own channel and the next. Both store the first and last vectors (unaligned) last.
 /// Checked at every alignment the output can have (spans 0 to 15 floats, 0 to 7 doubles, into their arrays), in place,
 /// with the loop and the vectors after it, without a loop, with one block and with eight, with the next channel
-/// wrapping to channel 0 at a row's end, each element against the float64 reference; and on which shapes each plan is
-/// taken.
+/// wrapping to channel 0 at a row's end, with outputs of 16 MB and more streamed (non-temporal stores), each element
+/// against the float64 reference; and on which shapes each plan is taken and which outputs are streamed.
 /// </summary>
 public sealed class AlignedStoresPlanTests
 {
@@ -31,7 +31,14 @@ public sealed class AlignedStoresPlanTests
         ("DoubleRuns", "[BatchNorm(3, 5, 32, Mode = BatchNormMode.Inference)]", "double", 3, 5, 32, []),
         ("ShortRuns", "[BatchNorm(64, 32, 16, Mode = BatchNormMode.Inference)]", "float", 64, 32, 16, ["weight", "bias"]),
         ("RunsNotWholeVectors", "[BatchNorm(8, 4, 72, Mode = BatchNormMode.Inference)]", "float", 8, 4, 72, ["weight", "bias"]),
+        ("StreamedNhwc", "[BatchNorm(4, 128, 128, 64, ChannelAxis = -1, Mode = BatchNormMode.Inference)]", "float", 65536, 64, 1, ["weight", "bias"]),
+        ("StreamedNcl", "[BatchNorm(8, 64, 8192, Mode = BatchNormMode.Inference)]", "float", 8, 64, 8192, ["weight", "bias"]),
+        ("StreamedDoubles", "[BatchNorm(2, 32, 32768, Mode = BatchNormMode.Inference)]", "double", 2, 32, 32768, ["bias"]),
+        ("JustBelowStreamedNcl", "[BatchNorm(8, 64, 8176, Mode = BatchNormMode.Inference)]", "float", 8, 64, 8176, ["weight"]),
     ];
+
+    /// <summary>Cases whose every alignment would take long (millions of elements): four of their starts only.</summary>
+    private static bool Large(string name) => name.StartsWith("Suite", StringComparison.Ordinal) || name.Contains("Streamed", StringComparison.Ordinal);
 
     private static readonly Lazy<CompiledKernels> Kernels = new(() => CompiledKernels.Compile(Cases.Select(k => new KernelDeclaration(
         k.Name, k.Attribute, k.Type, ["input", .. k.Affine, "runningMean", "runningVar", "output"], ["runningMean", "runningVar"]))));
@@ -56,14 +63,37 @@ public sealed class AlignedStoresPlanTests
     [InlineData("DoubleRuns", true)]
     [InlineData("ShortRuns", false)]
     [InlineData("RunsNotWholeVectors", true)]
+    [InlineData("StreamedNhwc", true)]
+    [InlineData("StreamedNcl", true)]
+    [InlineData("StreamedDoubles", true)]
+    [InlineData("JustBelowStreamedNcl", true)]
     public void OnlyWholeVectorsTakeAlignedStores(string kernel, bool aligned)
     {
         string source = Assert.Single(Kernels.Value.GeneratedSources, s => s.Contains($" {kernel}(", StringComparison.Ordinal));
         Assert.Equal(aligned, source.Contains("ElementsToAlignment(ref outputRef", StringComparison.Ordinal));
     }
 
+    /// <summary>
+    /// Outputs of 16 MB and more go straight to memory: every aligned store non-temporal, a fence after the pass. The
+    /// kernel one vector a run short of 16 MB stores the ordinary way, as every smaller one does.
+    /// </summary>
+    [Theory]
+    [InlineData("StreamedNhwc", true)]
+    [InlineData("StreamedNcl", true)]
+    [InlineData("StreamedDoubles", true)]
+    [InlineData("JustBelowStreamedNcl", false)]
+    [InlineData("Suite", false)]
+    [InlineData("SuiteNcl", false)]
+    public void OnlyOutputsOf16MBOrMoreAreStreamed(string kernel, bool streamed)
+    {
+        string source = Assert.Single(Kernels.Value.GeneratedSources, s => s.Contains($" {kernel}(", StringComparison.Ordinal));
+        Assert.Equal(streamed, source.Contains("MemoryHints.StoreNonTemporal", StringComparison.Ordinal));
+        Assert.Equal(streamed, source.Contains("MemoryHints.StoreFence();", StringComparison.Ordinal));
+        Assert.DoesNotContain("StoreNonTemporal(first", source, StringComparison.Ordinal);
+    }
+
     public static TheoryData<string, int> KernelsAndStarts() => new(
-        Cases.SelectMany(k => Enumerable.Range(0, k.Type == "float" ? 16 : 8).Where(s => !k.Name.StartsWith("Suite", StringComparison.Ordinal) || s % 5 == 0).Select(s => (k.Name, s))));
+        Cases.SelectMany(k => Enumerable.Range(0, k.Type == "float" ? 16 : 8).Where(s => !Large(k.Name) || s % 5 == 0).Select(s => (k.Name, s))));
 
     [Theory]
     [MemberData(nameof(KernelsAndStarts))]
@@ -85,6 +115,9 @@ public sealed class AlignedStoresPlanTests
     [InlineData("RunsOf64", 15)]
     [InlineData("LongRuns", 2)]
     [InlineData("DoubleRuns", 3)]
+    [InlineData("StreamedNhwc", 7)]
+    [InlineData("StreamedNcl", 11)]
+    [InlineData("StreamedDoubles", 1)]
     public void AnOutputThatIsTheInputMatchesTheReference(string kernel, int start)
     {
         var k = Cases.Single(c => c.Name == kernel);
