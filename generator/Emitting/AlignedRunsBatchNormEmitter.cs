@@ -4,7 +4,7 @@ using FixedNorm.Generator.Planning;
 namespace FixedNorm.Generator.Emitting;
 
 /// <summary>
-/// In-order inference's store pass with aligned stores, where the runs are whole vectors (so every run starts the same
+/// In-order inference's store pass with aligned stores (and training's, where its output is streamed), where the runs are whole vectors (so every run starts the same
 /// distance from a line): from the output's element <c>head</c> on (its first element on a vector-sized boundary, found
 /// at run time), the runs are one stream of aligned vectors. A run's vectors from head on hold its own values but the
 /// last, whose first lanes - head lanes are the run's and the rest the next run's: its constants are picked per lane
@@ -24,8 +24,11 @@ internal static class AlignedRunsBatchNormEmitter
         width.Bits >= 256 && plan.Inner % width.Lanes(element) == 0 && plan.Inner >= 4 * width.Lanes(element)
         && (long)plan.Outer * plan.Channels >= 2;
 
-    /// <summary>The store pass, the per-channel centers, scales and biases in their stack buffers.</summary>
-    public static void Emit(SourceWriter writer, BatchNormSpec spec, BatchNormPlan plan, VectorWidth width, TargetFeatures features)
+    /// <summary>
+    /// The store pass, y = (x - <paramref name="subtracted"/>...) * scale + b with the per-channel values in their stack
+    /// buffers: inference's centers, or training's shifts and mus.
+    /// </summary>
+    public static void Emit(SourceWriter writer, BatchNormSpec spec, BatchNormPlan plan, VectorWidth width, TargetFeatures features, string[] subtracted)
     {
         string type = spec.Element.Keyword();
         string v = width.Class;
@@ -37,10 +40,12 @@ internal static class AlignedRunsBatchNormEmitter
         long total = runs * inner;
         int lastVector = inner - lanes;
         var passes = new VectorPasses(writer, spec.Element, width, features.VectorFusedMultiplyAdd);
-        string[] names = ["center", "scale", "b"];
+        string[] names = [.. subtracted, "scale", "b"];
         string table(string name) => name == "b" ? "biasesRef" : name + "sRef";
         string broadcast(string name, string channel) => $"{v}.Create({LayerNormEmitter.At(table(name), channel)})";
-        string normalized(string x, string center, string scale, string b) => passes.MultiplyAdd(v, $"({x} - {center})", scale, b);
+        // The values of names, in order, given as name => expression.
+        string normalized(string x, Func<string, string> value) =>
+            passes.MultiplyAdd(v, $"({x} - {string.Join(" - ", subtracted.Select(value))})", value("scale"), value("b"));
         bool streamed = NonTemporalStores.Applies(total * spec.Element.Size());
         string store(string value, string reference, string offset) => NonTemporalStores.Store(streamed, v, value, reference, offset);
 
@@ -56,9 +61,9 @@ internal static class AlignedRunsBatchNormEmitter
         writer.Line($"int head = global::FixedNorm.MemoryHints.ElementsToAlignment(ref outputRef, {bytes});");
         string indices = string.Join(", ", Enumerable.Range(0, lanes).Select(i => spec.Element == ElementType.Float ? $"{i}f" : $"{i}d"));
         writer.Line($"var ownLanes = {v}.LessThan({v}.Create({indices}), {v}.Create(({type})({lanes} - head)));");
-        writer.Line($"var first = {normalized(VectorPasses.Load(v, "inputRef", "0"), broadcast("center", "0"), broadcast("scale", "0"), broadcast("b", "0"))};");
+        writer.Line($"var first = {normalized(VectorPasses.Load(v, "inputRef", "0"), name => broadcast(name, "0"))};");
         string lastChannel = Literals.Int(plan.Channels - 1);
-        writer.Line($"var last = {normalized(VectorPasses.Load(v, "inputRef", Literals.Int(total - lanes)), broadcast("center", lastChannel), broadcast("scale", lastChannel), broadcast("b", lastChannel))};");
+        writer.Line($"var last = {normalized(VectorPasses.Load(v, "inputRef", Literals.Int(total - lanes)), name => broadcast(name, lastChannel))};");
         writer.Line($"ref {type} xH = ref {Names.Unsafe}.Add(ref inputRef, head);");
         writer.Line($"ref {type} yH = ref {Names.Unsafe}.Add(ref outputRef, head);");
         foreach (string name in names)
@@ -69,11 +74,11 @@ internal static class AlignedRunsBatchNormEmitter
         // A run's vectors from head on but its last: the current channel's constants.
         void EmitOwnVectors() =>
             passes.ForEach(lastVector, ["x"],
-                (vector, offset, loaded, stores) => stores.Add(normalized(loaded("x"), "center" + suffix, "scale" + suffix, "b" + suffix), name => store(name, "y", offset)),
+                (vector, offset, loaded, stores) => stores.Add(normalized(loaded("x"), name => name + suffix), name => store(name, "y", offset)),
                 _ => throw new InvalidOperationException("Aligned runs are whole vectors."));
 
         writer.Line("int channel = 0;");
-        writer.Line("// y = (x - center) * scale + b, run by run, each block of vectors loaded before any is stored; the last run below.");
+        writer.Line($"// y = (x - {string.Join(" - ", subtracted)}) * scale + b, run by run, each block of vectors loaded before any is stored; the last run below.");
         using (writer.Block($"for (nuint run = 0; run < {Literals.Int((runs - 1) * inner)}; run += {inner})"))
         {
             writer.Line($"ref {type} x = ref {Names.Unsafe}.Add(ref xH, run);");
@@ -88,7 +93,7 @@ internal static class AlignedRunsBatchNormEmitter
             writer.Line($"var straddling = {VectorPasses.Load(v, "x", at)};");
             EmitOwnVectors();
             string pick(string name) => $"{v}.ConditionalSelect(ownLanes, {name}{suffix}, {name}Next)";
-            writer.Line(store(normalized("straddling", pick("center"), pick("scale"), pick("b")), "y", at));
+            writer.Line(store(normalized("straddling", pick), "y", at));
             foreach (string name in names)
             {
                 writer.Line($"{name}{suffix} = {name}Next;");

@@ -36,7 +36,7 @@ internal static class InOrderBatchNormEmitter
 
         if (AlignedRunsBatchNormEmitter.Applies(plan, width, spec.Element))
         {
-            AlignedRunsBatchNormEmitter.Emit(writer, spec, plan, width, features);
+            AlignedRunsBatchNormEmitter.Emit(writer, spec, plan, width, features, ["center"]);
             return;
         }
 
@@ -85,7 +85,7 @@ internal static class InOrderBatchNormEmitter
         int block = ChannelsPerBlock(plan, spec.Element.Size());
         if (block == channels)
         {
-            EmitTrainingPasses(writer, spec, plan, width, features, passes, vectorPartials, totals, $"for (int c = 0; c < {channels}; c++)", plan.PeriodTableLength(spec.Element, spec.Training));
+            EmitTrainingPasses(writer, spec, plan, width, features, passes, vectorPartials, totals, AllChannels(plan), plan.PeriodTableLength(spec.Element, spec.Training));
             return;
         }
 
@@ -148,9 +148,24 @@ internal static class InOrderBatchNormEmitter
             return;
         }
 
+        if (channelLoop == AllChannels(plan) && AlignedRunsBatchNormEmitter.Applies(plan, width, spec.Element)
+            && NonTemporalStores.Applies((long)plan.Outer * plan.Channels * plan.Inner * spec.Element.Size()))
+        {
+            // In a block of its own: its broadcasts (shift512, ...) share names with pass 1's.
+            using (writer.Block("// Pass 2: y = (x - shift - mu) * scale + b."))
+            {
+                AlignedRunsBatchNormEmitter.Emit(writer, spec, plan, width, features, ["shift", "mu"]);
+            }
+
+            return;
+        }
+
         writer.Line("// Pass 2: y = (x - shift - mu) * scale + b, run by run in memory order, each block of vectors loaded before any is stored.");
         EmitStorePass(writer, spec, plan, width, features, ["shift", "mu"], channelLoop);
     }
+
+    /// <summary>The channel loop over every channel.</summary>
+    private static string AllChannels(BatchNormPlan plan) => $"for (int c = 0; c < {plan.Channels}; c++)";
 
     /// <summary>
     /// Channels per block of the training passes: all of them when the input fits <see cref="Limits.ChannelBlockMaxBytes"/>;
