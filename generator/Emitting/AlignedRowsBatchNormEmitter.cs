@@ -4,7 +4,7 @@ using FixedNorm.Generator.Planning;
 namespace FixedNorm.Generator.Emitting;
 
 /// <summary>
-/// Channels-last inference's store pass with aligned stores, where the channels are whole vectors (so every row starts
+/// Channels-last inference's store pass with aligned stores (and training's, where its output is streamed), where the channels are whole vectors (so every row starts
 /// the same distance from a line): from the output's element <c>head</c> (its first element on a vector-sized boundary,
 /// found at run time) on, the rows are one run of aligned vectors, vector j holding the channels from
 /// (head + lanes * j) mod C on. Each block's center, scale and bias are written twice into a stack table and loaded back
@@ -19,8 +19,11 @@ internal static class AlignedRowsBatchNormEmitter
     public static bool Applies(BatchNormPlan plan, SegmentLayout layout) =>
         layout.Width.Bits >= 256 && layout.After.Count == 0 && (long)plan.Outer * layout.LoopIterations >= 2;
 
-    /// <summary>The store pass, with center{k}, scale{k} and b{k} in scope for the <paramref name="blocks"/> blocks of a row.</summary>
-    public static void Emit(SourceWriter writer, BatchNormSpec spec, BatchNormPlan plan, SegmentLayout layout, TargetFeatures features, int blocks)
+    /// <summary>
+    /// The store pass, y = (x - <paramref name="subtracted"/>...) * scale + b, with {name}{k} for each of them, scale{k}
+    /// and b{k} in scope for the <paramref name="blocks"/> blocks of a row: inference's center, or training's shift and mu.
+    /// </summary>
+    public static void Emit(SourceWriter writer, BatchNormSpec spec, BatchNormPlan plan, SegmentLayout layout, TargetFeatures features, int blocks, string[] subtracted)
     {
         string type = spec.Element.Keyword();
         string v = layout.Width.Class;
@@ -29,7 +32,7 @@ internal static class AlignedRowsBatchNormEmitter
         int channels = plan.Channels;
         long total = (long)plan.Outer * channels;
         string multiplyAdd(string x, string k) =>
-            VectorPasses.MultiplyAdd(v, $"({x} - center{k})", $"scale{k}", $"b{k}", features.VectorFusedMultiplyAdd);
+            VectorPasses.MultiplyAdd(v, $"({x} - {string.Join(" - ", subtracted.Select(name => name + k))})", $"scale{k}", $"b{k}", features.VectorFusedMultiplyAdd);
         bool streamed = NonTemporalStores.Applies(total * spec.Element.Size());
 
         writer.Line($"// Aligned stores: every row starts the same distance from a {bytes}-byte line ({blocks} whole vectors), so from the");
@@ -42,9 +45,9 @@ internal static class AlignedRowsBatchNormEmitter
         }
 
         writer.Line($"int head = global::FixedNorm.MemoryHints.ElementsToAlignment(ref outputRef, {bytes});");
-        writer.Line($"global::System.Span<{type}> rotation = stackalloc {type}[{6 * channels}];");
+        string[] constants = [.. subtracted, "scale", "b"];
+        writer.Line($"global::System.Span<{type}> rotation = stackalloc {type}[{2 * constants.Length * channels}];");
         writer.Line($"ref {type} rotationRef = ref {Names.MemoryMarshal}.GetReference(rotation);");
-        string[] constants = ["center", "scale", "b"];
         for (int c = 0; c < constants.Length; c++)
         {
             for (int k = 0; k < blocks; k++)

@@ -58,6 +58,17 @@ internal static class RowOrderBatchNormEmitter
         }
 
         writer.Line();
+        if (!overlaps && AlignedRowsBatchNormEmitter.Applies(plan, layout)
+            && NonTemporalStores.Applies((long)plan.Outer * plan.Channels * spec.Element.Size()))
+        {
+            using (writer.Block("// Pass 2: y = (x - shift - mu) * scale + b."))
+            {
+                AlignedRowsBatchNormEmitter.Emit(writer, spec, plan, layout, features, blocks.Length, ["shift", "mu"]);
+            }
+
+            return;
+        }
+
         int step = VectorPasses.RowsPerStoreStep(plan.Outer, blocks.Length);
         string rows = step == 1 ? "row by row, a row's blocks" : $"{step} rows at a time, their blocks";
         writer.Line($"// Pass 2: y = (x - shift - mu) * scale + b, {rows} loaded before any is stored{(overlaps ? " (they overlap)" : "")}.");

@@ -140,7 +140,7 @@ internal static class VectorBatchNormEmitter
 
         if (AlignedRowsBatchNormEmitter.Applies(plan, layout))
         {
-            AlignedRowsBatchNormEmitter.Emit(writer, spec, plan, layout, features, blocks.Count);
+            AlignedRowsBatchNormEmitter.Emit(writer, spec, plan, layout, features, blocks.Count, ["center"]);
             return;
         }
 

@@ -4,11 +4,12 @@ using static FixedNorm.Tests.Infrastructure.Placement;
 namespace FixedNorm.Tests.Numerics;
 
 /// <summary>
-/// BatchNorm training in memory order, every channel in one pass, runs of 4 whole vectors or more and an output of
-/// 16 MB or more: its pass 2 is the aligned store pass (AlignedRunsBatchNormEmitter) with non-temporal stores. Checked
+/// BatchNorm training with an output of 16 MB or more: in memory order, every channel in one pass and runs of 4 whole
+/// vectors or more, its pass 2 is the aligned store pass (AlignedRunsBatchNormEmitter) with non-temporal stores; in
+/// row order (channels-last) with channels of whole vectors, the aligned rows pass (AlignedRowsBatchNormEmitter). Checked
 /// at four alignments of the spans and in place, every element and both running statistics against the float64
 /// reference; and which shapes take it (not one short of 16 MB, not one whose passes go block of channels by block, as
-/// they do where a channel takes at most 256 KB).
+/// they do where a channel takes at most 256 KB, not channels-last ones whose last block overlaps the one before).
 /// </summary>
 public sealed class StreamedTrainingTests
 {
@@ -18,6 +19,8 @@ public sealed class StreamedTrainingTests
         ("StreamedDoubles", "[BatchNorm(2, 32, 32768)]", "double", 2, 32, 32768),
         ("JustBelow", "[BatchNorm(2, 16, 131056)]", "float", 2, 16, 131056),
         ("Blocked", "[BatchNorm(64, 64, 1024)]", "float", 64, 64, 1024),
+        ("StreamedNhwc", "[BatchNorm(4, 128, 128, 64, ChannelAxis = -1)]", "float", 65536, 64, 1),
+        ("NhwcOverlapping", "[BatchNorm(4, 128, 120, 72, ChannelAxis = -1)]", "float", 61440, 72, 1),
     ];
 
     private static readonly Lazy<CompiledKernels> Kernels = new(() => CompiledKernels.Compile(Cases.Select(k => new KernelDeclaration(
@@ -28,6 +31,8 @@ public sealed class StreamedTrainingTests
     [InlineData("StreamedDoubles", true)]
     [InlineData("JustBelow", false)]
     [InlineData("Blocked", false)]
+    [InlineData("StreamedNhwc", true)]
+    [InlineData("NhwcOverlapping", false)]
     public void OnlyOnePassOverEveryChannelOf16MBOrMoreIsStreamed(string kernel, bool streamed)
     {
         string source = Assert.Single(Kernels.Value.GeneratedSources, s => s.Contains($" {kernel}(", StringComparison.Ordinal));
@@ -44,6 +49,9 @@ public sealed class StreamedTrainingTests
     [InlineData("StreamedDoubles", 0, false)]
     [InlineData("StreamedDoubles", 3, false)]
     [InlineData("StreamedDoubles", 6, true)]
+    [InlineData("StreamedNhwc", 0, false)]
+    [InlineData("StreamedNhwc", 9, false)]
+    [InlineData("StreamedNhwc", 14, true)]
     public void MatchesTheReference(string kernel, int start, bool inPlace)
     {
         var k = Cases.Single(c => c.Name == kernel);
