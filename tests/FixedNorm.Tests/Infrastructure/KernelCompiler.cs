@@ -28,6 +28,20 @@ public sealed class CompiledKernels
     /// <summary>The generated files, so tests can check which plans their kernels took.</summary>
     public IReadOnlyList<string> GeneratedSources { get; }
 
+    /// <summary>The one generated source that declares kernel <paramref name="name"/>.</summary>
+    public string SourceOf(string name) => Assert.Single(GeneratedSources, s => s.Contains($" {name}(", StringComparison.Ordinal));
+
+    /// <summary>
+    /// Whether kernel <paramref name="name"/> streams its output: non-temporal stores, and the fence after them, both or
+    /// neither.
+    /// </summary>
+    public void AssertStreamed(string name, bool streamed)
+    {
+        string source = SourceOf(name);
+        Assert.Equal(streamed, source.Contains("MemoryHints.StoreNonTemporal", StringComparison.Ordinal));
+        Assert.Equal(streamed, source.Contains("MemoryHints.StoreFence();", StringComparison.Ordinal));
+    }
+
     /// <summary>The generator's and the compilation's diagnostics below error (errors throw in <see cref="Compile"/>).</summary>
     public IReadOnlyList<Diagnostic> Diagnostics { get; }
 

@@ -49,7 +49,7 @@ public sealed class AlignedPlanTests
     [InlineData("Streamed", false)]
     public void OnlyGroupsOfWholeLinesFrom2To8KBInCacheOr2To6KBNotStreamedAreAligned(string kernel, bool aligned)
     {
-        string source = Assert.Single(Kernels.Value.GeneratedSources, s => s.Contains($" {kernel}(", StringComparison.Ordinal));
+        string source = Kernels.Value.SourceOf(kernel);
         Assert.Equal(aligned, source.Contains("ElementsToAlignment(ref inputRef", StringComparison.Ordinal));
     }
 

@@ -69,7 +69,7 @@ public sealed class AlignedStoresPlanTests
     [InlineData("JustBelowStreamedNcl", true)]
     public void OnlyWholeVectorsTakeAlignedStores(string kernel, bool aligned)
     {
-        string source = Assert.Single(Kernels.Value.GeneratedSources, s => s.Contains($" {kernel}(", StringComparison.Ordinal));
+        string source = Kernels.Value.SourceOf(kernel);
         Assert.Equal(aligned, source.Contains("ElementsToAlignment(ref outputRef", StringComparison.Ordinal));
     }
 
@@ -86,10 +86,8 @@ public sealed class AlignedStoresPlanTests
     [InlineData("SuiteNcl", false)]
     public void OnlyOutputsOf16MBOrMoreAreStreamed(string kernel, bool streamed)
     {
-        string source = Assert.Single(Kernels.Value.GeneratedSources, s => s.Contains($" {kernel}(", StringComparison.Ordinal));
-        Assert.Equal(streamed, source.Contains("MemoryHints.StoreNonTemporal", StringComparison.Ordinal));
-        Assert.Equal(streamed, source.Contains("MemoryHints.StoreFence();", StringComparison.Ordinal));
-        Assert.DoesNotContain("StoreNonTemporal(first", source, StringComparison.Ordinal);
+        Kernels.Value.AssertStreamed(kernel, streamed);
+        Assert.DoesNotContain("StoreNonTemporal(first", Kernels.Value.SourceOf(kernel), StringComparison.Ordinal);
     }
 
     public static TheoryData<string, int> KernelsAndStarts() => new(

@@ -48,7 +48,7 @@ public sealed class StoreDirectionTests
     [MemberData(nameof(Names))]
     public void TheStoreLoopPicksItsDirection(string kernel)
     {
-        string source = Assert.Single(Kernels.Value.GeneratedSources, s => s.Contains($" {kernel}(", StringComparison.Ordinal));
+        string source = Kernels.Value.SourceOf(kernel);
         Assert.Contains("MemoryHints.StoreStep(ref inputRef, ref outputRef, ", source, StringComparison.Ordinal);
         Assert.Equal(kernel.StartsWith("LayerNormAligned", StringComparison.Ordinal), source.Contains("the stores alongside forwards too", StringComparison.Ordinal));
     }
