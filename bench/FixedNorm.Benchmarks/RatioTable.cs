@@ -84,13 +84,13 @@ public static class RatioTable
 
         AppendFloors(
             text,
-            [.. FloorTypes.Where(t => Median(t, "CopyTo") is not null)],
+            FloorTypes,
             "Floors (FloorBenchmarks): each pass a LayerNorm kernel needs, written plainly and run alone on the same arrays (median ns).",
             [("statistics pass", "StatisticsPass"), ("x * s + t pass", "ScaleShiftPass"), ("x * w + b pass", "AffinePass")],
             Median);
         AppendFloors(
             text,
-            [.. TrainingFloorTypes.Where(t => Median(t, "CopyTo") is not null)],
+            TrainingFloorTypes,
             "Training floors (TrainingFloorBenchmarks): every value added in double lanes, as PyTorch's accumulator, then in float; y = x * s + t (median ns).",
             [("double sums", "DoubleSumsPass"), ("float sums", "FloatSumsPass"), ("x * s + t pass", "ScaleShiftPass")],
             Median,
@@ -116,12 +116,14 @@ public static class RatioTable
 
     /// <summary>
     /// A floors table: per benchmark type, CopyTo, the kernel and each pass (column title, benchmark method), in ns and
-    /// over CopyTo, and an optional last column computed from those times (CopyTo, kernel, passes...). Nothing for no types.
+    /// over CopyTo, and an optional last column computed from those times (CopyTo, kernel, passes...). Only the types
+    /// this run measured; nothing when it measured none.
     /// </summary>
     private static void AppendFloors(
-        StringBuilder text, Type[] types, string title, (string Title, string Method)[] passes, Func<Type, string, double?> median,
+        StringBuilder text, Type[] floorTypes, string title, (string Title, string Method)[] passes, Func<Type, string, double?> median,
         (string Title, Func<double?[], string> Cell)? extra = null)
     {
+        Type[] types = [.. floorTypes.Where(t => median(t, "CopyTo") is not null)];
         if (types.Length == 0)
         {
             return;

@@ -4,10 +4,11 @@ using FixedNorm.Generator.Planning;
 namespace FixedNorm.Generator.Emitting;
 
 /// <summary>
-/// Channels-last inference's store pass with aligned stores (and training's, where its output is streamed), where the channels are whole vectors (so every row starts
-/// the same distance from a line): from the output's element <c>head</c> (its first element on a vector-sized boundary,
-/// found at run time) on, the rows are one run of aligned vectors, vector j holding the channels from
-/// (head + lanes * j) mod C on. Each block's center, scale and bias are written twice into a stack table and loaded back
+/// Channels-last inference's store pass with aligned stores (and training's second pass where its output is streamed),
+/// where the channels are whole vectors (so every row starts the same distance from a line): from the output's element
+/// <c>head</c> (its first element on a vector-sized boundary, found at run time) on, the rows are one run of aligned
+/// vectors, vector j holding the channels from (head + lanes * j) mod C on. Each block's constants (center, or shift and
+/// mu; scale and bias) are written twice into a stack table and loaded back
 /// from head on: rotated by head, in registers. The first and last vectors (unaligned) are computed before any store and
 /// stored after the others, so an output that is the input works. Stores that straddle two cache lines cost: the suite's
 /// [16, 32, 32, 64] inference, output 16 bytes past a line, 100 to 102 us with the rows' stores against 88 to 91 this
@@ -32,8 +33,8 @@ internal static class AlignedRowsBatchNormEmitter
         int channels = plan.Channels;
         long total = (long)plan.Outer * channels;
         string multiplyAdd(string x, string k) =>
-            VectorPasses.MultiplyAdd(v, $"({x} - {string.Join(" - ", subtracted.Select(name => name + k))})", $"scale{k}", $"b{k}", features.VectorFusedMultiplyAdd);
-        bool streamed = NonTemporalStores.Applies(total * spec.Element.Size());
+            VectorPasses.MultiplyAdd(v, $"({BatchNormEmitter.Centered(x, subtracted.Select(name => name + k))})", $"scale{k}", $"b{k}", features.VectorFusedMultiplyAdd);
+        bool streamed = NonTemporalStores.Applies(spec, plan);
 
         writer.Line($"// Aligned stores: every row starts the same distance from a {bytes}-byte line ({blocks} whole vectors), so from the");
         writer.Line("// output's element head on the vectors are aligned, vector j holding the channels from (head + lanes * j) % C on:");
@@ -41,7 +42,7 @@ internal static class AlignedRowsBatchNormEmitter
         writer.Line("// are computed before any store and stored after the others (the output may be the input).");
         if (streamed)
         {
-            NonTemporalStores.EmitNote(writer, total * spec.Element.Size());
+            NonTemporalStores.EmitNote(writer, spec, plan);
         }
 
         writer.Line($"int head = global::FixedNorm.MemoryHints.ElementsToAlignment(ref outputRef, {bytes});");

@@ -4,8 +4,8 @@ using FixedNorm.Generator.Planning;
 namespace FixedNorm.Generator.Emitting;
 
 /// <summary>
-/// In-order inference's store pass with aligned stores (and training's, where its output is streamed), where the runs are whole vectors (so every run starts the same
-/// distance from a line): from the output's element <c>head</c> on (its first element on a vector-sized boundary, found
+/// In-order inference's store pass with aligned stores (and training's second pass where its output is streamed), where
+/// the runs are whole vectors (so every run starts the same distance from a line): from the output's element <c>head</c> on (its first element on a vector-sized boundary, found
 /// at run time), the runs are one stream of aligned vectors. A run's vectors from head on hold its own values but the
 /// last, whose first lanes - head lanes are the run's and the rest the next run's: its constants are picked per lane
 /// from the two channels'. The last run stops a vector short (the output ends there); the first and last vectors
@@ -45,8 +45,8 @@ internal static class AlignedRunsBatchNormEmitter
         string broadcast(string name, string channel) => $"{v}.Create({LayerNormEmitter.At(table(name), channel)})";
         // The values of names, in order, given as name => expression.
         string normalized(string x, Func<string, string> value) =>
-            passes.MultiplyAdd(v, $"({x} - {string.Join(" - ", subtracted.Select(value))})", value("scale"), value("b"));
-        bool streamed = NonTemporalStores.Applies(total * spec.Element.Size());
+            passes.MultiplyAdd(v, $"({BatchNormEmitter.Centered(x, subtracted.Select(value))})", value("scale"), value("b"));
+        bool streamed = NonTemporalStores.Applies(spec, plan);
         string store(string value, string reference, string offset) => NonTemporalStores.Store(streamed, v, value, reference, offset);
 
         writer.Line($"// Aligned stores: every run starts the same distance from a {bytes}-byte line ({inner / lanes} whole vectors), so from the");
@@ -55,7 +55,7 @@ internal static class AlignedRunsBatchNormEmitter
         writer.Line("// computed before any store and stored after the others (the output may be the input).");
         if (streamed)
         {
-            NonTemporalStores.EmitNote(writer, total * spec.Element.Size());
+            NonTemporalStores.EmitNote(writer, spec, plan);
         }
 
         writer.Line($"int head = global::FixedNorm.MemoryHints.ElementsToAlignment(ref outputRef, {bytes});");
@@ -78,7 +78,7 @@ internal static class AlignedRunsBatchNormEmitter
                 _ => throw new InvalidOperationException("Aligned runs are whole vectors."));
 
         writer.Line("int channel = 0;");
-        writer.Line($"// y = (x - {string.Join(" - ", subtracted)}) * scale + b, run by run, each block of vectors loaded before any is stored; the last run below.");
+        writer.Line($"// y = ({BatchNormEmitter.Centered("x", subtracted)}) * scale + b, run by run, each block of vectors loaded before any is stored; the last run below.");
         using (writer.Block($"for (nuint run = 0; run < {Literals.Int((runs - 1) * inner)}; run += {inner})"))
         {
             writer.Line($"ref {type} x = ref {Names.Unsafe}.Add(ref xH, run);");

@@ -177,7 +177,10 @@ internal static class BatchNormEmitter
     }
 
     /// <summary>The centered value of an element: training subtracts shift then mu; inference subtracts center.</summary>
-    public static string Centered(BatchNormSpec spec, string x) => spec.Training ? $"{x} - shift - mu" : $"{x} - center";
+    public static string Centered(BatchNormSpec spec, string x) => Centered(x, spec.Training ? ["shift", "mu"] : ["center"]);
+
+    /// <summary>"x - a - b": <paramref name="x"/> less each of <paramref name="subtracted"/>, in order.</summary>
+    public static string Centered(string x, IEnumerable<string> subtracted) => x + string.Concat(subtracted.Select(s => $" - {s}"));
 
     /// <summary>"(float)" for float kernels, nothing for double ones.</summary>
     public static string Cast(BatchNormSpec spec) => spec.Element == ElementType.Float ? "(float)" : "";

@@ -85,7 +85,8 @@ internal static class InOrderBatchNormEmitter
         int block = ChannelsPerBlock(plan, spec.Element.Size());
         if (block == channels)
         {
-            EmitTrainingPasses(writer, spec, plan, width, features, passes, vectorPartials, totals, AllChannels(plan), plan.PeriodTableLength(spec.Element, spec.Training));
+            bool streamed = AlignedRunsBatchNormEmitter.Applies(plan, width, spec.Element) && NonTemporalStores.Applies(spec, plan);
+            EmitTrainingPasses(writer, spec, plan, width, features, passes, vectorPartials, totals, $"for (int c = 0; c < {channels}; c++)", plan.PeriodTableLength(spec.Element, spec.Training), streamed);
             return;
         }
 
@@ -132,10 +133,14 @@ internal static class InOrderBatchNormEmitter
         EmitStorePass(writer, spec, plan, width, features, ["shift", "mu"], $"for (int c = {channels - block}; c < {channels}; c++)");
     }
 
-    /// <summary>Pass 1, the channel statistics and pass 2 over the channels <paramref name="channelLoop"/> visits.</summary>
+    /// <summary>
+    /// Pass 1, the channel statistics and pass 2 over the channels <paramref name="channelLoop"/> visits; pass 2 as the
+    /// aligned runs pass with non-temporal stores when <paramref name="streamed"/> (every channel, whole-vector runs,
+    /// a large output).
+    /// </summary>
     private static void EmitTrainingPasses(
         SourceWriter writer, BatchNormSpec spec, BatchNormPlan plan, VectorWidth width, TargetFeatures features, VectorPasses passes, bool vectorPartials, bool totals, string channelLoop,
-        int period = 0)
+        int period = 0, bool streamed = false)
     {
         EmitSumsPass(writer, spec, plan, passes, vectorPartials, totals, channelLoop);
         writer.Line();
@@ -148,8 +153,7 @@ internal static class InOrderBatchNormEmitter
             return;
         }
 
-        if (channelLoop == AllChannels(plan) && AlignedRunsBatchNormEmitter.Applies(plan, width, spec.Element)
-            && NonTemporalStores.Applies((long)plan.Outer * plan.Channels * plan.Inner * spec.Element.Size()))
+        if (streamed)
         {
             // In a block of its own: its broadcasts (shift512, ...) share names with pass 1's.
             using (writer.Block("// Pass 2: y = (x - shift - mu) * scale + b."))
@@ -163,9 +167,6 @@ internal static class InOrderBatchNormEmitter
         writer.Line("// Pass 2: y = (x - shift - mu) * scale + b, run by run in memory order, each block of vectors loaded before any is stored.");
         EmitStorePass(writer, spec, plan, width, features, ["shift", "mu"], channelLoop);
     }
-
-    /// <summary>The channel loop over every channel.</summary>
-    private static string AllChannels(BatchNormPlan plan) => $"for (int c = 0; c < {plan.Channels}; c++)";
 
     /// <summary>
     /// Channels per block of the training passes: all of them when the input fits <see cref="Limits.ChannelBlockMaxBytes"/>;
@@ -476,13 +477,13 @@ internal static class InOrderBatchNormEmitter
         passes.ForEach(length, ["x"],
             (vector, offset, loaded, stores) =>
             {
-                string centered = loaded("x") + string.Concat(subtracted.Select(s => $" - {vectorValue(vector, s, offset)}"));
+                string centered = BatchNormEmitter.Centered(loaded("x"), subtracted.Select(s => vectorValue(vector, s, offset)));
                 string multiplyAdd = passes.MultiplyAdd(vector, $"({centered})", vectorValue(vector, "scale", offset), vectorValue(vector, "b", offset));
                 return stores.Store(vector, multiplyAdd, "y", offset);
             },
             offset =>
             {
-                string centered = LayerNormEmitter.At("x", offset) + string.Concat(subtracted.Select(s => $" - {scalarValue(s, offset)}"));
+                string centered = BatchNormEmitter.Centered(LayerNormEmitter.At("x", offset), subtracted.Select(s => scalarValue(s, offset)));
                 return $"{LayerNormEmitter.At("y", offset)} = ({centered}) * {scalarValue("scale", offset)} + {scalarValue("b", offset)};";
             });
 }

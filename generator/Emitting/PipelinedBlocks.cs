@@ -21,7 +21,6 @@ internal static class PipelinedBlocks
     /// </summary>
     private const int StepVectorsMax = 8;
 
-
     /// <summary>
     /// The fewest vectors a run takes for the pipeline: each visit also broadcasts five per-channel values and adds its
     /// sums into the channel's partials, which runs of one vector cannot carry ([64, 256, 16]: 78.7 to 82.3 us against

@@ -58,8 +58,7 @@ internal static class RowOrderBatchNormEmitter
         }
 
         writer.Line();
-        if (!overlaps && AlignedRowsBatchNormEmitter.Applies(plan, layout)
-            && NonTemporalStores.Applies((long)plan.Outer * plan.Channels * spec.Element.Size()))
+        if (!overlaps && AlignedRowsBatchNormEmitter.Applies(plan, layout) && NonTemporalStores.Applies(spec, plan))
         {
             using (writer.Block("// Pass 2: y = (x - shift - mu) * scale + b."))
             {

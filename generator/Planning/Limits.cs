@@ -178,7 +178,7 @@ internal static class Limits
     /// LayerNorm's one-group-at-a-time plan streams an output of at least this many bytes past the caches (non-temporal
     /// stores: no read for ownership, nothing evicted) when a group is a whole number of 64-byte lines. On [N, 768] floats
     /// streaming measured 1.1x faster at 3 MB of output and 1.8x at 12 MB and above on Zen 5 (2026-11-24); on Zen 4
-    /// (2026-12-05) 1.2 to 1.3x slower at 3 and 6 MB (the 32 MB L3 holds input and output), even at 12 MB, 1.25x faster
+    /// (2026-12-05) 1.2 to 1.3x slower at 3 and 6 MB (the 32 MB L3 holds input and output), about even at 12 MB, 1.25x faster
     /// at 48 MB, and 1.3x faster at 8 MB in groups of 16 and 32 KB. Below this size the output is left in the caches,
     /// where the code that reads it next finds it.
     /// </summary>
@@ -193,7 +193,8 @@ internal static class Limits
     public const int StreamedGroupMinBytes = 512;
 
     /// <summary>
-    /// BatchNorm inference's aligned store passes stream an output of at least this many bytes. A plain Vector512 pass of
+    /// BatchNorm's aligned store passes (inference, and training's second pass) stream an output of at least this many
+    /// bytes. A plain Vector512 pass of
     /// one load, one fused multiply-add and one aligned store per vector, against the same with non-temporal stores (Zen 4,
     /// 2026-12-05, one process): 2 and 4 MB 28 and 39 % slower streamed, 8 MB 14 % slower, 12 MB 4 % faster, 16 MB 16 %,
     /// 24 MB 30 %, 32 and 48 MB 34 % faster (where `CopyTo` takes as long as the ordinary stores).

@@ -65,8 +65,9 @@ public sealed class BatchNormShiftedSumsTests
     /// The statistics pass reads up to 4 rows of a channel per visit (as many as divide the rows, no more than 1024
     /// values a visit, and one when the runs are shorter than a vector at that path's width: longer runs end in a masked
     /// vector, so runs with a tail are visited several at a time too), and inputs over 256 KB are taken
-    /// in blocks of channels (float runs of whole pairs of vectors: as a pipeline, each block's output in one loop with the
-    /// next block's sums; BlocksTails, with tails, block after block): each shape above takes the path named.
+    /// in blocks of channels (float runs of 4 to 16 whole Vector512s: as a pipeline, each block's output in one loop with
+    /// the next block's sums; longer or shorter runs, and BlocksTails with its tails, block after block): each shape above
+    /// takes the path named.
     /// </summary>
     [Theory]
     [InlineData("Runs128", "4 rows at a time", null)]
