@@ -43,4 +43,38 @@ public static class Lanes
         Vector128<float> pairs = vector + Vector128.Shuffle(vector, Vector128.Create(2, 3, 0, 1));
         return pairs.ToScalar() + pairs.GetElement(1);
     }
+
+    /// <summary>
+    /// One step of adding the lanes of several vectors at once: lane i of the result is lane i plus lane swap[i] of
+    /// <paramref name="left"/> where <paramref name="leftLanes"/> is set, of <paramref name="right"/> elsewhere. With
+    /// swap[i] = i ^ s and leftLanes set where i &amp; s is 0, steps s = 1, 2, 4... leave vector g's lane sum in lane g.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> AddPairs(Vector512<float> left, Vector512<float> right, Vector512<int> swap, Vector512<float> leftLanes) =>
+        Vector512.ConditionalSelect(leftLanes, left, Vector512.Shuffle(right, swap)) + Vector512.ConditionalSelect(leftLanes, Vector512.Shuffle(left, swap), right);
+
+    /// <inheritdoc cref="AddPairs(Vector512{float}, Vector512{float}, Vector512{int}, Vector512{float})"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<double> AddPairs(Vector512<double> left, Vector512<double> right, Vector512<long> swap, Vector512<double> leftLanes) =>
+        Vector512.ConditionalSelect(leftLanes, left, Vector512.Shuffle(right, swap)) + Vector512.ConditionalSelect(leftLanes, Vector512.Shuffle(left, swap), right);
+
+    /// <inheritdoc cref="AddPairs(Vector512{float}, Vector512{float}, Vector512{int}, Vector512{float})"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> AddPairs(Vector256<float> left, Vector256<float> right, Vector256<int> swap, Vector256<float> leftLanes) =>
+        Vector256.ConditionalSelect(leftLanes, left, Vector256.Shuffle(right, swap)) + Vector256.ConditionalSelect(leftLanes, Vector256.Shuffle(left, swap), right);
+
+    /// <inheritdoc cref="AddPairs(Vector512{float}, Vector512{float}, Vector512{int}, Vector512{float})"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<double> AddPairs(Vector256<double> left, Vector256<double> right, Vector256<long> swap, Vector256<double> leftLanes) =>
+        Vector256.ConditionalSelect(leftLanes, left, Vector256.Shuffle(right, swap)) + Vector256.ConditionalSelect(leftLanes, Vector256.Shuffle(left, swap), right);
+
+    /// <inheritdoc cref="AddPairs(Vector512{float}, Vector512{float}, Vector512{int}, Vector512{float})"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> AddPairs(Vector128<float> left, Vector128<float> right, Vector128<int> swap, Vector128<float> leftLanes) =>
+        Vector128.ConditionalSelect(leftLanes, left, Vector128.Shuffle(right, swap)) + Vector128.ConditionalSelect(leftLanes, Vector128.Shuffle(left, swap), right);
+
+    /// <inheritdoc cref="AddPairs(Vector512{float}, Vector512{float}, Vector512{int}, Vector512{float})"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<double> AddPairs(Vector128<double> left, Vector128<double> right, Vector128<long> swap, Vector128<double> leftLanes) =>
+        Vector128.ConditionalSelect(leftLanes, left, Vector128.Shuffle(right, swap)) + Vector128.ConditionalSelect(leftLanes, Vector128.Shuffle(left, swap), right);
 }

@@ -14,13 +14,15 @@ internal static class LayerNormEmitter
         writer.Line($"// LayerNorm of a [{shape}] {type} tensor over axes [{spec.Axis}, {spec.Shape.Count}): {plan.Groups} group(s) of {plan.GroupSize} contiguous elements.");
         writer.Line($"// y = (x - mean) / sqrt(var + eps){(spec.HasWeight ? " * weight" : "")}{(spec.HasBias ? " + bias" : "")}, biased variance, eps = {Literals.Double(spec.Epsilon)}.");
         string widths = string.Join(" / ", VectorWidth.All.Select(w => "Vector" + w.Bits));
-        writer.Line(plan.Strategy is GroupStrategy.Vector or GroupStrategy.Aligned
+        writer.Line(plan.Strategy is GroupStrategy.Vector or GroupStrategy.Aligned or GroupStrategy.Batched
             ? "// Never E[x^2] - E[x]^2: sums of deviations from the group's first element, again around the mean if that element is an outlier."
             : "// Two passes, never E[x^2] - E[x]^2: exact for constant groups, no cancellation for large offsets.");
         writer.Line(plan.Strategy == GroupStrategy.Scalar
             ? "// Plan: straight-line scalar code per group, statistics in double around the group's first element."
             : plan.Strategy == GroupStrategy.Transposed
             ? $"// Plan: {Transpose.Lanes(spec.Element)} groups at a time as the lanes of one Vector256 per column (a transpose in registers), around each group's first element."
+            : plan.Strategy == GroupStrategy.Batched
+            ? $"// Plan: a vector's worth of groups at a time ({widths} by hardware), their lane sums added across the groups by a tree of shuffles."
             : plan.Strategy == GroupStrategy.Aligned
             ? $"// Plan: aligned vector passes ({widths} by hardware), each group's sums in the store loop of the group before it, in chunks of {Limits.SumChunk} added into a double."
             : $"// Plan: vector passes per group ({widths} by hardware), sums in chunks of {Limits.SumChunk} added into a double.");
@@ -60,6 +62,10 @@ internal static class LayerNormEmitter
         else if (plan.Strategy == GroupStrategy.Transposed)
         {
             TransposedLayerNormEmitter.Emit(writer, spec, plan, features);
+        }
+        else if (plan.Strategy == GroupStrategy.Batched)
+        {
+            BatchedLayerNormEmitter.Emit(writer, spec, plan, features);
         }
         else if (plan.Strategy == GroupStrategy.Aligned)
         {

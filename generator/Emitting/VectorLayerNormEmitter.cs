@@ -7,7 +7,8 @@ namespace FixedNorm.Generator.Emitting;
 /// Larger groups: two passes per group (deviations from the first element and their squares; store), each over
 /// vectors of the widest accelerated width, and a third only for groups whose first element lies far from the mean.
 /// Groups go two at a time: each one's statistics, then one store pass over both that loads weight and bias once.
-/// (In cache, 16 or more groups of whole 64-byte lines, 2 to 8 KB each, take <see cref="AlignedLayerNormEmitter"/>.)
+/// (Groups of whole 64-byte lines up to 1 KB take <see cref="BatchedLayerNormEmitter"/>, a vector's worth at a time; in
+/// cache, 16 or more groups of whole lines, 2 to 8 KB each, take <see cref="AlignedLayerNormEmitter"/>.)
 /// </summary>
 internal static class VectorLayerNormEmitter
 {
@@ -30,19 +31,18 @@ internal static class VectorLayerNormEmitter
         // One group on its own (x and y point at it).
         void EmitSingle(string group)
         {
+            if (!streamed)
+            {
+                EmitGroup(writer, spec, plan, width, passes, group);
+                return;
+            }
+
             EmitStatistics(writer, spec, plan, width, passes, group);
             writer.Line($"{type} muT = {cast}mu, invStdT = {cast}invStd;");
             writer.Line();
-            if (streamed)
-            {
-                EmitBroadcasts(writer, width, ["T"]);
-                StreamingStore.EmitGroup(writer, spec, width, passes, n, group,
-                    (vector, xValue, weight, bias, offset) => Normalized(spec, passes, width, vector, xValue, "T", VectorPasses.Load(vector, weight, offset), VectorPasses.Load(vector, bias, offset)));
-            }
-            else
-            {
-                EmitStore(writer, spec, width, passes, n, ["T"]);
-            }
+            EmitBroadcasts(writer, width, ["T"]);
+            StreamingStore.EmitGroup(writer, spec, width, passes, n, group,
+                (vector, xValue, weight, bias, offset) => Normalized(spec, passes, width, vector, xValue, "T", VectorPasses.Load(vector, weight, offset), VectorPasses.Load(vector, bias, offset)));
         }
 
         if (pairs == 0)
@@ -112,6 +112,19 @@ internal static class VectorLayerNormEmitter
             writer.Line("// The last, odd group on its own.");
             LayerNormEmitter.EmitGroupLoop(writer, spec, plan, EmitSingle, firstGroup: plan.Groups - 1, groupCount: 1);
         }
+    }
+
+    /// <summary>
+    /// One group on its own, statistics then stores (x and y point at it; <paramref name="group"/> indexes its saved
+    /// statistics).
+    /// </summary>
+    internal static void EmitGroup(SourceWriter writer, LayerNormSpec spec, LayerNormPlan plan, VectorWidth width, VectorPasses passes, string group)
+    {
+        string cast = spec.Element == ElementType.Float ? "(float)" : "";
+        EmitStatistics(writer, spec, plan, width, passes, group);
+        writer.Line($"{spec.Element.Keyword()} muT = {cast}mu, invStdT = {cast}invStd;");
+        writer.Line();
+        EmitStore(writer, spec, width, passes, plan.GroupSize, ["T"]);
     }
 
     /// <summary>The first element of group first + index (first: a constant, or the loop variable g).</summary>

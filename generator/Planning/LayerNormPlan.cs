@@ -15,6 +15,12 @@ internal enum GroupStrategy
     Transposed,
 
     /// <summary>
+    /// Groups of whole 64-byte lines up to 1 KB, a vector's worth at a time: each group's lane sums added across the
+    /// groups by a tree of shuffles, so one lane holds one group's statistics; the per-group vector code where that fails.
+    /// </summary>
+    Batched,
+
+    /// <summary>
     /// Vector passes with aligned loads, each group's sums in the store loop of the group before it: 16 or more groups
     /// of whole 64-byte lines, 2 to 8 KB each, in cache.
     /// </summary>
@@ -55,8 +61,15 @@ internal sealed record LayerNormPlan(int Groups, int GroupSize, GroupStrategy St
             && groupBytes <= Limits.AlignedGroupMaxBytes
             && (2L * groups * groupBytes <= Limits.PairedGroupsMaxBytes
                 || (groupBytes <= Limits.AlignedOutOfCacheGroupMaxBytes && (long)groups * groupBytes < Limits.StreamedOutputMinBytes));
+        bool streamed = (long)groups * groupBytes >= Limits.StreamedOutputMinBytes && groupBytes >= Limits.StreamedGroupMinBytes;
+        bool batched = !scalar
+            && !streamed
+            && groupBytes % 64 == 0
+            && groupBytes <= Limits.BatchedGroupMaxBytes
+            && groups >= 64 / spec.Element.Size();
         GroupStrategy strategy = transposed ? GroupStrategy.Transposed
             : scalar ? GroupStrategy.Scalar
+            : batched ? GroupStrategy.Batched
             : aligned ? GroupStrategy.Aligned
             : GroupStrategy.Vector;
         return new LayerNormPlan(groups, groupSize, strategy, unroll || groups == 1);

@@ -17,6 +17,26 @@ internal static class Limits
     /// </summary>
     public const int ScalarGroupMaxBytes = 15;
 
+    /// <summary>
+    /// LayerNorm groups of whole 64-byte lines up to this many bytes (16 to 256 floats, 8 to 128 doubles) go a vector's
+    /// worth of groups at a time (BatchedLayerNormEmitter): their lane sums added across the groups by one tree of
+    /// shuffles, one square root and division for all of them, where the per-group code takes each group's sums,
+    /// square root and division one after another. Generated kernels on Zen 4 (2026-12-05, medians, the per-group code
+    /// then batched): [1024, 16] 10.7 -> 4.9 us, [8192, 16] 86 -> 39, [262144, 16] (16 MB) 2.81 -> 1.38 ms, [1024, 32]
+    /// 13.0 -> 6.3 us, [4096, 32] 52 -> 25, [131072, 32] 1.72 -> 0.95 ms, [1024, 48] 17.1 -> 7.8 us, [1024, 64] 19.1 ->
+    /// 9.5, [65536, 64] 1.33 -> 0.77 ms, [1024, 96] 23.8 -> 15.9 us, [1024, 128] 29.3 -> 21.1, [1024, 192] 38.2 -> 30.6,
+    /// [1024, 256] 46.6 -> 39.5; [512, 384] (1.5 KB groups) 31.6 -> 29.8, too little for a second plan there. Where the
+    /// per-group code streams its output (8 MB or more of groups of 512 bytes or more) it stays: [16384, 256] 1.19 ms
+    /// streamed, 1.64 batched.
+    /// </summary>
+    public const int BatchedGroupMaxBytes = 1024;
+
+    /// <summary>
+    /// Batched groups of up to this many vectors at a path's width are written out vector by vector; longer ones take a
+    /// loop over each group's vectors, which keeps the kernel small enough for the JIT to optimize.
+    /// </summary>
+    public const int BatchedUnrolledVectorsMax = 4;
+
     /// <summary>Groups of at most this many bytes (and <see cref="TransposeMaxColumns"/> elements) can be transposed.</summary>
     public const int TransposeMaxGroupBytes = 63;
 

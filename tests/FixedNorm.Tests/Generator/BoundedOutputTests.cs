@@ -26,6 +26,15 @@ public sealed class BoundedOutputTests
     [InlineData("[LayerNorm(15, 1000)]", "float")]
     [InlineData("[LayerNorm(15, 1048576)]", "float")] // out of cache: one group at a time, streamed
     [InlineData("[LayerNorm(3, 4099)]", "double")]
+    [InlineData("[LayerNorm(1001, 32)]", "float")] // batched: groups of 16 to 256 floats, and groups after the last batch
+    [InlineData("[LayerNorm(1001, 16)]", "double")]
+    [InlineData("[LayerNorm(1001, 16)]", "float")]
+    [InlineData("[LayerNorm(1001, 64)]", "float")]
+    [InlineData("[LayerNorm(1001, 48)]", "float")]
+    [InlineData("[LayerNorm(1001, 128)]", "float")]
+    [InlineData("[LayerNorm(1001, 256)]", "float")]
+    [InlineData("[LayerNorm(1001, 128)]", "double")]
+    [InlineData("[LayerNorm(1001, 64)]", "double")]
     [InlineData("[LayerNorm(8, 3)]", "float")] // the benchmark's shapes
     [InlineData("[LayerNorm(64, 768)]", "float")]
     [InlineData("[LayerNorm(32, 4096)]", "float")]

@@ -78,6 +78,21 @@ public sealed class LayerNormSnapshotTests
         """));
 
     [Fact]
+    public void Batched1000x16WithStatistics() => SourceSnapshots.Match(GeneratorHarness.Run("""
+        using System;
+        using FixedNorm;
+
+        namespace Demo;
+
+        public static partial class Kernels
+        {
+            [LayerNorm(1000, 16)]
+            public static partial void Norm(ReadOnlySpan<float> input, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias,
+                Span<float> output, Span<float> mean, Span<float> rstd);
+        }
+        """));
+
+    [Fact]
     public void Large4096x4096StaysSmall() => SourceSnapshots.Match(GeneratorHarness.Run("""
         using System;
         using FixedNorm;

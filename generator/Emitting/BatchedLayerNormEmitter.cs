@@ -1,0 +1,274 @@
+using FixedNorm.Generator.Model;
+using FixedNorm.Generator.Planning;
+
+namespace FixedNorm.Generator.Emitting;
+
+/// <summary>
+/// Groups of whole 64-byte lines up to 1 KB, a vector's worth of groups (its lane count) at a time. Each group's deviations
+/// from its first element and their squares are added into one vector each, as in the per-group code; a tree of
+/// shuffles and blends (<c>Lanes.AddPairs</c>) then adds the lanes of all the batch's vectors at once, leaving group g's
+/// sums in lane g, and one vector square root and division give every group's statistics, in double from there on as
+/// the per-group code takes them. The tree adds the 16 lanes in float where the per-group code widens them first: four
+/// roundings at most, fewer than a lane of a 1,024-element group takes in float. The groups of a batch that holds an
+/// outlier first element, squares that overflowed, NaN or infinity, and the groups after the last full batch, take the
+/// per-group code (<see cref="VectorLayerNormEmitter.EmitGroup"/>). Groups of more than
+/// <see cref="Limits.BatchedUnrolledVectorsMax"/> vectors at a width take a loop over each one's vectors.
+/// </summary>
+internal static class BatchedLayerNormEmitter
+{
+    public static void Emit(SourceWriter writer, LayerNormSpec spec, LayerNormPlan plan, TargetFeatures features) =>
+        VectorPasses.EmitPerWidth(writer, width => EmitPath(writer, spec, plan, width, features));
+
+    private static void EmitPath(SourceWriter writer, LayerNormSpec spec, LayerNormPlan plan, VectorWidth width, TargetFeatures features)
+    {
+        ElementType element = spec.Element;
+        string type = element.Keyword();
+        string v = width.Class;
+        int lanes = width.Lanes(element);
+        int n = plan.GroupSize;
+        int vectors = n / lanes;
+        var passes = new VectorPasses(writer, element, width, features.VectorFusedMultiplyAdd);
+        bool isFloat = element == ElementType.Float;
+        // Up to a few vectors a group, straight-line code; more, a loop over each group's vectors (the same code size for any).
+        bool unrolled = vectors <= Limits.BatchedUnrolledVectorsMax;
+
+        writer.Line($"// {lanes} groups at a time: each group's first element, and after the statistics each one's mean and 1 / sqrt(var + eps).");
+        foreach (string name in new[] { "centers", "means", "invStds" })
+        {
+            writer.Line($"global::System.Span<{type}> {name} = stackalloc {type}[{lanes}];");
+            writer.Line($"ref {type} {name}Ref = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference({name});");
+        }
+
+        writer.Line($"// The lane tree: at step s, lane i adds lane i ^ s, of the left vector where i & s is 0, of the right one elsewhere.");
+        for (int step = 1; step < lanes; step *= 2)
+        {
+            string index = string.Join(", ", Enumerable.Range(0, lanes).Select(i => Literals.Int(i ^ step) + (isFloat ? "" : "L")));
+            string mask = string.Join(", ", Enumerable.Range(0, lanes).Select(i => ((i & step) == 0 ? "-1" : "0") + (isFloat ? "" : "L")));
+            writer.Line($"var laneSwap{step} = {v}.Create({index});");
+            writer.Line($"var leftLanes{step} = {v}.As{(isFloat ? "Single" : "Double")}({v}.Create({mask}));");
+        }
+
+        writer.Line(unrolled && (spec.HasWeight || spec.HasBias) ? "// Weight and bias, a vector at a time, as every group uses them." : "");
+        for (int j = 0; unrolled && j < vectors; j++)
+        {
+            if (spec.HasWeight)
+            {
+                writer.Line($"var weight{j} = {VectorPasses.Load(v, "weightRef", Literals.Int(j * lanes))};");
+            }
+
+            if (spec.HasBias)
+            {
+                writer.Line($"var bias{j} = {VectorPasses.Load(v, "biasRef", Literals.Int(j * lanes))};");
+            }
+        }
+
+        bool remainder = plan.Groups % lanes != 0;
+        using (writer.Block($"for (int batch = 0; batch < {plan.Groups}; batch += {lanes})"))
+        {
+            using (writer.Block(remainder ? $"if (batch <= {plan.Groups - lanes})" : null))
+            {
+                writer.Line($"ref {type} x = ref {LayerNormEmitter.At("inputRef", $"batch * {n}")};");
+                writer.Line($"ref {type} y = ref {LayerNormEmitter.At("outputRef", $"batch * {n}")};");
+                EmitSums(writer, width, element, lanes, n, vectors, unrolled, features.VectorFusedMultiplyAdd);
+                EmitStatistics(writer, spec, width, n);
+                EmitCondition(writer, spec, width);
+                using (writer.Block("if (regular)"))
+                {
+                    EmitStores(writer, spec, passes, width, lanes, n, vectors, unrolled);
+                    writer.Line("continue;");
+                }
+            }
+
+            writer.Line();
+            writer.Line($"// The per-group code: for a batch where a first element lies more than {Limits.ShiftDeviationsMax} standard deviations from its");
+            writer.Line($"// group's mean, where float squares overflowed, or that holds NaN or infinity{(remainder ? "; and for the groups after the last full batch" : "")}.");
+            string end = remainder ? $"{Names.Math}.Min(batch + {lanes}, {plan.Groups})" : $"batch + {lanes}";
+            using (writer.Block($"for (int g = batch; g < {end}; g++)"))
+            {
+                writer.Line($"ref {type} x = ref {LayerNormEmitter.At("inputRef", $"g * {n}")};");
+                writer.Line($"ref {type} y = ref {LayerNormEmitter.At("outputRef", $"g * {n}")};");
+                VectorLayerNormEmitter.EmitGroup(writer, spec, plan, width, passes, "g");
+            }
+        }
+    }
+
+    /// <summary>
+    /// "sums" and "squares": lane g holds group g's sum of deviations from its first element, and of their squares. The
+    /// tree adds each pair of vectors as soon as both are there, so few are live at once.
+    /// </summary>
+    private static void EmitSums(SourceWriter writer, VectorWidth width, ElementType element, int lanes, int n, int vectors, bool unrolled, bool fused)
+    {
+        string v = width.Class;
+        string type = element.Keyword();
+        var pending = new Stack<(int First, int Count)>();
+        writer.Line("// Each group's deviations from its first element, and their squares, as one vector each; the tree adds each pair");
+        writer.Line("// of those as soon as both are there.");
+        for (int g = 0; g < lanes; g++)
+        {
+            writer.Line($"// Group batch + {g}");
+            writer.Line($"{type} center{g} = {LayerNormEmitter.At("centersRef", Literals.Int(g))} = {LayerNormEmitter.At("x", Literals.Int((long)g * n))};");
+            writer.Line($"var shift{g} = {v}.Create(center{g});");
+            string deviation(int j) => $"{VectorPasses.Load(v, "x", Literals.Int(((long)g * n) + (j * lanes)))} - shift{g}";
+            if (!unrolled)
+            {
+                // Two vectors a step into two pairs of accumulators, added at the end.
+                int pairs = (vectors - 2) / 2;
+                long loopStart = ((long)g * n) + (2 * lanes);
+                writer.Line($"var sums{g}to{g} = {deviation(0)};");
+                writer.Line($"var squares{g}to{g} = sums{g}to{g} * sums{g}to{g};");
+                writer.Line($"var moreSums{g} = {deviation(1)};");
+                writer.Line($"var moreSquares{g} = moreSums{g} * moreSums{g};");
+                using (writer.Block($"for (nuint i = {loopStart}; i < {loopStart + (2L * pairs * lanes)}; i += {2 * lanes})"))
+                {
+                    writer.Line($"var d = {VectorPasses.Load(v, "x", "i")} - shift{g};");
+                    writer.Line($"var e = {VectorPasses.Load(v, "x", $"i + {lanes}")} - shift{g};");
+                    writer.Line($"sums{g}to{g} += d;");
+                    writer.Line(VectorPasses.AddSquare(v, $"squares{g}to{g}", "d", fused));
+                    writer.Line($"moreSums{g} += e;");
+                    writer.Line(VectorPasses.AddSquare(v, $"moreSquares{g}", "e", fused));
+                }
+
+                if (vectors % 2 == 1)
+                {
+                    writer.Line($"var last{g} = {deviation(vectors - 1)};");
+                    writer.Line($"sums{g}to{g} += last{g};");
+                    writer.Line(VectorPasses.AddSquare(v, $"squares{g}to{g}", $"last{g}", fused));
+                }
+
+                writer.Line($"sums{g}to{g} += moreSums{g};");
+                writer.Line($"squares{g}to{g} += moreSquares{g};");
+            }
+            else if (vectors == 1)
+            {
+                writer.Line($"var sums{g}to{g} = {deviation(0)};");
+                writer.Line($"var squares{g}to{g} = sums{g}to{g} * sums{g}to{g};");
+            }
+            else
+            {
+                for (int j = 0; j < vectors; j++)
+                {
+                    writer.Line($"var d{g}_{j} = {deviation(j)};");
+                }
+
+                writer.Line($"var sums{g}to{g} = {VectorPasses.PairwiseSum([.. Enumerable.Range(0, vectors).Select(j => $"d{g}_{j}")])};");
+                writer.Line($"var squares{g}to{g} = d{g}_0 * d{g}_0;");
+                for (int j = 1; j < vectors; j++)
+                {
+                    writer.Line(VectorPasses.AddSquare(v, $"squares{g}to{g}", $"d{g}_{j}", fused));
+                }
+            }
+
+            (int First, int Count) top = (g, 1);
+            while (pending.Count > 0 && pending.Peek().Count == top.Count)
+            {
+                (int First, int Count) left = pending.Pop();
+                int step = top.Count;
+                string l = $"{left.First}to{left.First + step - 1}";
+                string r = $"{top.First}to{top.First + step - 1}";
+                string both = $"{left.First}to{top.First + step - 1}";
+                foreach (string name in new[] { "sums", "squares" })
+                {
+                    writer.Line($"var {name}{both} = {Names.Lanes}.AddPairs({name}{l}, {name}{r}, laneSwap{step}, leftLanes{step});");
+                }
+
+                top = (left.First, 2 * step);
+            }
+
+            pending.Push(top);
+        }
+
+        writer.Line($"var sums = sums0to{lanes - 1};");
+        writer.Line($"var squares = squares0to{lanes - 1};");
+    }
+
+    /// <summary>
+    /// Per lane, in double: drift (the mean of the deviations), variance, mu (the mean) and invStd, as the per-group
+    /// code takes them; float lanes in two halves, Lower and Upper.
+    /// </summary>
+    private static void EmitStatistics(SourceWriter writer, LayerNormSpec spec, VectorWidth width, int n)
+    {
+        string v = width.Class;
+        writer.Line();
+        writer.Line($"// Per lane (group), in double as in the per-group code: the mean of the deviations, the variance, the mean and 1 / sqrt(var + eps).");
+        foreach ((string half, string sums, string squares, string centers) in Halves(spec, width))
+        {
+            writer.Line($"var drift{half} = {sums} * (1.0 / {n});");
+            writer.Line($"var variance{half} = {v}.Max({v}<double>.Zero, {squares} * (1.0 / {n}) - drift{half} * drift{half});");
+            writer.Line($"var mu{half} = {centers} + drift{half};");
+            writer.Line($"var invStd{half} = {v}<double>.One / {v}.Sqrt(variance{half} + {v}.Create({Literals.Double(spec.Epsilon)}));");
+        }
+    }
+
+    /// <summary>The lanes in double: once for double elements, or the two halves of float ones.</summary>
+    private static IEnumerable<(string Half, string Sums, string Squares, string Centers)> Halves(LayerNormSpec spec, VectorWidth width)
+    {
+        string v = width.Class;
+        string centers = VectorPasses.Load(v, "centersRef", "0");
+        if (spec.Element == ElementType.Double)
+        {
+            return [("", "sums", "squares", centers)];
+        }
+
+        return [("Lower", $"{v}.WidenLower(sums)", $"{v}.WidenLower(squares)", $"{v}.WidenLower({centers})"),
+            ("Upper", $"{v}.WidenUpper(sums)", $"{v}.WidenUpper(squares)", $"{v}.WidenUpper({centers})")];
+    }
+
+    /// <summary>"regular": every square finite, and every first element within the limit of its group's mean (NaN fails both).</summary>
+    private static void EmitCondition(SourceWriter writer, LayerNormSpec spec, VectorWidth width)
+    {
+        string v = width.Class;
+        int limit = Limits.ShiftDeviationsMax * Limits.ShiftDeviationsMax;
+        var lines = new List<string> { $"bool regular = {v}.LessThanAll(squares, {v}.Create({spec.Element.Keyword()}.PositiveInfinity))" };
+        lines.AddRange(Halves(spec, width).Select(h => $"    && {v}.LessThanOrEqualAll(drift{h.Half} * drift{h.Half}, variance{h.Half} * {limit})"));
+        lines[lines.Count - 1] += ";";
+        writer.Line(string.Join("\n", lines));
+    }
+
+    /// <summary>Saved statistics, then y = (x - mu) * invStd * weight + bias, group by group.</summary>
+    private static void EmitStores(SourceWriter writer, LayerNormSpec spec, VectorPasses passes, VectorWidth width, int lanes, int n, int vectors, bool unrolled)
+    {
+        string v = width.Class;
+        bool isFloat = spec.Element == ElementType.Float;
+        writer.Line($"var meanLanes = {(isFloat ? $"{v}.Narrow(muLower, muUpper)" : "mu")};");
+        writer.Line($"var invStdLanes = {(isFloat ? $"{v}.Narrow(invStdLower, invStdUpper)" : "invStd")};");
+        writer.Line(VectorPasses.Store(v, "meanLanes", "meansRef", "0"));
+        writer.Line(VectorPasses.Store(v, "invStdLanes", "invStdsRef", "0"));
+        if (spec.HasMean)
+        {
+            writer.Line(VectorPasses.Store(v, "meanLanes", "meanRef", "(nuint)batch"));
+        }
+
+        if (spec.HasRstd)
+        {
+            writer.Line(VectorPasses.Store(v, "invStdLanes", "rstdRef", "(nuint)batch"));
+        }
+
+        writer.Line($"// Group by group: y = (x - mu) * invStd{(spec.HasWeight ? " * weight" : "")}{(spec.HasBias ? " + bias" : "")}.");
+        using (writer.Block($"for (int g = 0; g < {lanes}; g++)"))
+        {
+            writer.Line($"var mu{width.Suffix} = {v}.Create({LayerNormEmitter.At("meansRef", "g")});");
+            writer.Line($"var invStd{width.Suffix} = {v}.Create({LayerNormEmitter.At("invStdsRef", "g")});");
+            writer.Line($"ref {spec.Element.Keyword()} xg = ref {LayerNormEmitter.At("x", $"g * {n}")};");
+            writer.Line($"ref {spec.Element.Keyword()} yg = ref {LayerNormEmitter.At("y", $"g * {n}")};");
+            if (unrolled)
+            {
+                for (int j = 0; j < vectors; j++)
+                {
+                    string offset = Literals.Int(j * lanes);
+                    string value = VectorLayerNormEmitter.Normalized(spec, passes, width, v, VectorPasses.Load(v, "xg", offset), "", $"weight{j}", $"bias{j}");
+                    writer.Line(VectorPasses.Store(v, value, "yg", offset));
+                }
+            }
+            else
+            {
+                // A loop over the group's vectors, weight and bias loaded with each.
+                using (writer.Block($"for (nuint i = 0; i < {n}; i += {lanes})"))
+                {
+                    string value = VectorLayerNormEmitter.Normalized(spec, passes, width, v, VectorPasses.Load(v, "xg", "i"),
+                        "", VectorPasses.Load(v, "weightRef", "i"), VectorPasses.Load(v, "biasRef", "i"));
+                    writer.Line(VectorPasses.Store(v, value, "yg", "i"));
+                }
+            }
+        }
+    }
+}
