@@ -21,13 +21,12 @@ internal static class Limits
     /// LayerNorm groups of whole 64-byte lines up to this many bytes (16 to 256 floats, 8 to 128 doubles) go a vector's
     /// worth of groups at a time (BatchedLayerNormEmitter): their lane sums added across the groups by one tree of
     /// shuffles, one square root and division for all of them, where the per-group code takes each group's sums,
-    /// square root and division one after another. Generated kernels on Zen 4 (2026-12-05, medians, the per-group code
-    /// then batched): [1024, 16] 10.7 -> 4.9 us, [8192, 16] 86 -> 39, [262144, 16] (16 MB) 2.81 -> 1.38 ms, [1024, 32]
-    /// 13.0 -> 6.3 us, [4096, 32] 52 -> 25, [131072, 32] 1.72 -> 0.95 ms, [1024, 48] 17.1 -> 7.8 us, [1024, 64] 19.1 ->
-    /// 9.5, [65536, 64] 1.33 -> 0.77 ms, [1024, 96] 23.8 -> 15.9 us, [1024, 128] 29.3 -> 21.1, [1024, 192] 38.2 -> 30.6,
-    /// [1024, 256] 46.6 -> 39.5; [512, 384] (1.5 KB groups) 31.6 -> 29.8, too little for a second plan there. Where the
-    /// per-group code streams its output (8 MB or more of groups of 512 bytes or more) it stays: [16384, 256] 1.19 ms
-    /// streamed, 1.64 batched.
+    /// square root and division one after another. Generated kernels on Zen 4 (2026-12-05 near 09:00 UTC, the better median of
+    /// two processes each, the per-group code then batched; the whole table is in docs/benchmarks.md): [1024, 16] 10.7 -> 4.7
+    /// us, [262144, 16] (16 MB) 2.81 -> 1.26 ms, [4096, 32] 52 -> 25 us, [1024, 64] 17.8 -> 9.9, [1024, 128] 27.3 ->
+    /// 21.2, [4096, 256] 190 -> 162. Groups of 1.5 KB were no faster batched ([512, 384] 30.2 to 32.8 us against 29.8 to
+    /// 32.0). Where the per-group code streams its output (8 MB or more of groups of 512 bytes or more) it stays:
+    /// [16384, 256] 1.13 to 1.20 ms streamed, 1.33 to 1.48 batched.
     /// </summary>
     public const int BatchedGroupMaxBytes = 1024;
 
