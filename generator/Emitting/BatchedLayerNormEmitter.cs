@@ -39,6 +39,7 @@ internal static class BatchedLayerNormEmitter
             writer.Line($"ref {type} {name}Ref = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference({name});");
         }
 
+        writer.Line($"bool forwards = {Names.MemoryHints}.StoreStep(ref inputRef, ref outputRef, 1) == 1; // see the store loops");
         writer.Line($"// The lane tree: at step s, lane i adds lane i ^ s, of the left vector where i & s is 0, of the right one elsewhere.");
         for (int step = 1; step < lanes; step *= 2)
         {
@@ -243,8 +244,30 @@ internal static class BatchedLayerNormEmitter
             writer.Line(VectorPasses.Store(v, "invStdLanes", "rstdRef", "(nuint)batch"));
         }
 
-        writer.Line($"// Group by group: y = (x - mu) * invStd{(spec.HasWeight ? " * weight" : "")}{(spec.HasBias ? " + bias" : "")}.");
-        using (writer.Block($"for (int g = 0; g < {lanes}; g++)"))
+        string formula = $"y = (x - mu) * invStd{(spec.HasWeight ? " * weight" : "")}{(spec.HasBias ? " + bias" : "")}";
+        using (writer.Block("if (forwards)"))
+        {
+            writer.Line($"// Group by group, {formula}.");
+            EmitStoreLoop(writer, spec, passes, width, lanes, n, vectors, unrolled, forwards: true);
+        }
+
+        using (writer.Block("else"))
+        {
+            writer.Line("// The same from the last vector back.");
+            EmitStoreLoop(writer, spec, passes, width, lanes, n, vectors, unrolled, forwards: false);
+        }
+    }
+
+    /// <summary>
+    /// The batch's stores, group by group and each group's vectors in order, or both from the end: vector by vector, each
+    /// load comes after stores to addresses above it (backwards) or below it (forwards), never to one that agrees with it
+    /// in the low 12 bits while the output lies up to 2 KB past the input modulo 4 KB (see MemoryHints.StoreStep).
+    /// </summary>
+    private static void EmitStoreLoop(SourceWriter writer, LayerNormSpec spec, VectorPasses passes, VectorWidth width, int lanes, int n, int vectors, bool unrolled, bool forwards)
+    {
+        string v = width.Class;
+        string header = forwards ? $"for (int g = 0; g < {lanes}; g++)" : $"for (int g = {lanes - 1}; g >= 0; g--)";
+        using (writer.Block(header))
         {
             writer.Line($"var mu{width.Suffix} = {v}.Create({LayerNormEmitter.At("meansRef", "g")});");
             writer.Line($"var invStd{width.Suffix} = {v}.Create({LayerNormEmitter.At("invStdsRef", "g")});");
@@ -252,22 +275,26 @@ internal static class BatchedLayerNormEmitter
             writer.Line($"ref {spec.Element.Keyword()} yg = ref {LayerNormEmitter.At("y", $"g * {n}")};");
             if (unrolled)
             {
-                for (int j = 0; j < vectors; j++)
+                for (int k = 0; k < vectors; k++)
                 {
+                    int j = forwards ? k : vectors - 1 - k;
                     string offset = Literals.Int(j * lanes);
                     string value = VectorLayerNormEmitter.Normalized(spec, passes, width, v, VectorPasses.Load(v, "xg", offset), "", $"weight{j}", $"bias{j}");
                     writer.Line(VectorPasses.Store(v, value, "yg", offset));
                 }
+
+                return;
             }
-            else
+
+            // A loop over the group's vectors, weight and bias loaded with each (backwards, i wraps past 0 to end it).
+            string loop = forwards
+                ? $"for (nuint i = 0; i < {n}; i += {lanes})"
+                : $"for (nuint i = {n - lanes}; i < {n}; i = unchecked(i - {lanes}))";
+            using (writer.Block(loop))
             {
-                // A loop over the group's vectors, weight and bias loaded with each.
-                using (writer.Block($"for (nuint i = 0; i < {n}; i += {lanes})"))
-                {
-                    string value = VectorLayerNormEmitter.Normalized(spec, passes, width, v, VectorPasses.Load(v, "xg", "i"),
-                        "", VectorPasses.Load(v, "weightRef", "i"), VectorPasses.Load(v, "biasRef", "i"));
-                    writer.Line(VectorPasses.Store(v, value, "yg", "i"));
-                }
+                string value = VectorLayerNormEmitter.Normalized(spec, passes, width, v, VectorPasses.Load(v, "xg", "i"),
+                    "", VectorPasses.Load(v, "weightRef", "i"), VectorPasses.Load(v, "biasRef", "i"));
+                writer.Line(VectorPasses.Store(v, value, "yg", "i"));
             }
         }
     }
