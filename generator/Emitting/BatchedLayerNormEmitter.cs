@@ -8,8 +8,8 @@ namespace FixedNorm.Generator.Emitting;
 /// from its first element and their squares are added into one vector each, as in the per-group code; a tree of
 /// shuffles and blends (<c>Lanes.AddPairs</c>) then adds the lanes of all the batch's vectors at once, leaving group g's
 /// sums in lane g, and one vector square root and division give every group's statistics, in double from there on as
-/// the per-group code takes them. The tree adds the 16 lanes in float where the per-group code widens them first: four
-/// roundings at most, fewer than a lane of a 1,024-element group takes in float. The groups of a batch that holds an
+/// the per-group code takes them. The tree adds float lanes in float where the per-group code widens them first: at
+/// most four roundings more (16 lanes), fewer than a lane of a 1,024-element chunk takes in float. The groups of a batch that holds an
 /// outlier first element, squares that overflowed, NaN or infinity, and the groups after the last full batch, take the
 /// per-group code (<see cref="VectorLayerNormEmitter.EmitGroup"/>). Groups of more than
 /// <see cref="Limits.BatchedUnrolledVectorsMax"/> vectors at a width take a loop over each one's vectors.
