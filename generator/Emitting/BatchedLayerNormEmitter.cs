@@ -4,8 +4,9 @@ using FixedNorm.Generator.Planning;
 namespace FixedNorm.Generator.Emitting;
 
 /// <summary>
-/// Groups of whole 64-byte lines up to 1 KB, a vector's worth of groups (its lane count) at a time. Each group's deviations
-/// from its first element and their squares are added into one vector each, as in the per-group code; a tree of
+/// Groups of 64 bytes to 1 KB, a vector's worth of groups (its lane count) at a time. Each group's deviations from its
+/// first element and their squares are added into one vector each, as in the per-group code (a group that is not a
+/// whole number of vectors ends in one ending at its end, its lanes before the last few left out); a tree of
 /// shuffles and blends (<c>Lanes.AddPairs</c>) then adds the lanes of all the batch's vectors at once, leaving group g's
 /// sums in lane g, and one vector square root and division give every group's statistics, in double from there on as
 /// the per-group code takes them. The tree adds float lanes in float where the per-group code widens them first: at
@@ -26,7 +27,10 @@ internal static class BatchedLayerNormEmitter
         string v = width.Class;
         int lanes = width.Lanes(element);
         int n = plan.GroupSize;
-        int vectors = n / lanes;
+        // Whole vectors, then (where the group is not a whole number of them) one more, ending at the group's end, whose
+        // lanes before the last n % lanes are the vector before's and count only once.
+        var layout = new GroupVectors(n, lanes);
+        int vectors = layout.Count;
         var passes = new VectorPasses(writer, element, width, features.VectorFusedMultiplyAdd);
         bool isFloat = element == ElementType.Float;
         // Up to a few vectors a group, straight-line code; more, a loop over each group's vectors (the same code size for any).
@@ -49,17 +53,25 @@ internal static class BatchedLayerNormEmitter
             writer.Line($"var leftLanes{step} = {v}.As{(isFloat ? "Single" : "Double")}({v}.Create({mask}));");
         }
 
+        if (layout.HasTail)
+        {
+            string mask = string.Join(", ", Enumerable.Range(0, lanes).Select(i => (i >= lanes - layout.Tail ? "-1" : "0") + (isFloat ? "" : "L")));
+            writer.Line($"// The last vector of a group ends at the group's end: only its last {layout.Tail} lanes are new.");
+            writer.Line($"var lastLanes = {v}.As{(isFloat ? "Single" : "Double")}({v}.Create({mask}));");
+        }
+
+        writer.Line(unrolled ? "" : $"// {vectors} vectors a group: the sums and the stores loop over each group's vectors.");
         writer.Line(unrolled && (spec.HasWeight || spec.HasBias) ? "// Weight and bias, a vector at a time, as every group uses them." : "");
         for (int j = 0; unrolled && j < vectors; j++)
         {
             if (spec.HasWeight)
             {
-                writer.Line($"var weight{j} = {VectorPasses.Load(v, "weightRef", Literals.Int(j * lanes))};");
+                writer.Line($"var weight{j} = {VectorPasses.Load(v, "weightRef", Literals.Int(layout.Offset(j)))};");
             }
 
             if (spec.HasBias)
             {
-                writer.Line($"var bias{j} = {VectorPasses.Load(v, "biasRef", Literals.Int(j * lanes))};");
+                writer.Line($"var bias{j} = {VectorPasses.Load(v, "biasRef", Literals.Int(layout.Offset(j)))};");
             }
         }
 
@@ -70,12 +82,12 @@ internal static class BatchedLayerNormEmitter
             {
                 writer.Line($"ref {type} x = ref {LayerNormEmitter.At("inputRef", $"batch * {n}")};");
                 writer.Line($"ref {type} y = ref {LayerNormEmitter.At("outputRef", $"batch * {n}")};");
-                EmitSums(writer, width, element, lanes, n, vectors, unrolled, features.VectorFusedMultiplyAdd);
+                EmitSums(writer, width, element, lanes, n, layout, unrolled, features.VectorFusedMultiplyAdd);
                 EmitStatistics(writer, spec, width, n);
                 EmitCondition(writer, spec, width);
                 using (writer.Block("if (regular)"))
                 {
-                    EmitStores(writer, spec, passes, width, lanes, n, vectors, unrolled);
+                    EmitStores(writer, spec, passes, width, lanes, n, layout, unrolled);
                     writer.Line("continue;");
                 }
             }
@@ -97,7 +109,7 @@ internal static class BatchedLayerNormEmitter
     /// "sums" and "squares": lane g holds group g's sum of deviations from its first element, and of their squares. The
     /// tree adds each pair of vectors as soon as both are there, so few are live at once.
     /// </summary>
-    private static void EmitSums(SourceWriter writer, VectorWidth width, ElementType element, int lanes, int n, int vectors, bool unrolled, bool fused)
+    private static void EmitSums(SourceWriter writer, VectorWidth width, ElementType element, int lanes, int n, GroupVectors layout, bool unrolled, bool fused)
     {
         string v = width.Class;
         string type = element.Keyword();
@@ -109,51 +121,47 @@ internal static class BatchedLayerNormEmitter
             writer.Line($"// Group batch + {g}");
             writer.Line($"{type} center{g} = {LayerNormEmitter.At("centersRef", Literals.Int(g))} = {LayerNormEmitter.At("x", Literals.Int((long)g * n))};");
             writer.Line($"var shift{g} = {v}.Create(center{g});");
-            string deviation(int j) => $"{VectorPasses.Load(v, "x", Literals.Int(((long)g * n) + (j * lanes)))} - shift{g}";
+            string deviation(int j)
+            {
+                string d = $"{VectorPasses.Load(v, "x", Literals.Int(((long)g * n) + layout.Offset(j)))} - shift{g}";
+                return j < layout.Whole ? d : $"{v}.ConditionalSelect(lastLanes, {d}, {v}<{type}>.Zero)";
+            }
+
             if (!unrolled)
             {
-                // Two vectors a step into two pairs of accumulators, added at the end.
-                int pairs = (vectors - 2) / 2;
-                long loopStart = ((long)g * n) + (2 * lanes);
+                // A loop over the whole vectors, then the last one if the group is not whole vectors.
+                long start = (long)g * n;
                 writer.Line($"var sums{g}to{g} = {deviation(0)};");
                 writer.Line($"var squares{g}to{g} = sums{g}to{g} * sums{g}to{g};");
-                writer.Line($"var moreSums{g} = {deviation(1)};");
-                writer.Line($"var moreSquares{g} = moreSums{g} * moreSums{g};");
-                using (writer.Block($"for (nuint i = {loopStart}; i < {loopStart + (2L * pairs * lanes)}; i += {2 * lanes})"))
+                using (writer.Block($"for (nuint i = {start + lanes}; i < {start + ((long)layout.Whole * lanes)}; i += {lanes})"))
                 {
                     writer.Line($"var d = {VectorPasses.Load(v, "x", "i")} - shift{g};");
-                    writer.Line($"var e = {VectorPasses.Load(v, "x", $"i + {lanes}")} - shift{g};");
                     writer.Line($"sums{g}to{g} += d;");
                     writer.Line(VectorPasses.AddSquare(v, $"squares{g}to{g}", "d", fused));
-                    writer.Line($"moreSums{g} += e;");
-                    writer.Line(VectorPasses.AddSquare(v, $"moreSquares{g}", "e", fused));
                 }
 
-                if (vectors % 2 == 1)
+                if (layout.HasTail)
                 {
-                    writer.Line($"var last{g} = {deviation(vectors - 1)};");
+                    writer.Line($"var last{g} = {deviation(layout.Whole)};");
                     writer.Line($"sums{g}to{g} += last{g};");
                     writer.Line(VectorPasses.AddSquare(v, $"squares{g}to{g}", $"last{g}", fused));
                 }
-
-                writer.Line($"sums{g}to{g} += moreSums{g};");
-                writer.Line($"squares{g}to{g} += moreSquares{g};");
             }
-            else if (vectors == 1)
+            else if (layout.Count == 1)
             {
                 writer.Line($"var sums{g}to{g} = {deviation(0)};");
                 writer.Line($"var squares{g}to{g} = sums{g}to{g} * sums{g}to{g};");
             }
             else
             {
-                for (int j = 0; j < vectors; j++)
+                for (int j = 0; j < layout.Count; j++)
                 {
                     writer.Line($"var d{g}_{j} = {deviation(j)};");
                 }
 
-                writer.Line($"var sums{g}to{g} = {VectorPasses.PairwiseSum([.. Enumerable.Range(0, vectors).Select(j => $"d{g}_{j}")])};");
+                writer.Line($"var sums{g}to{g} = {VectorPasses.PairwiseSum([.. Enumerable.Range(0, layout.Count).Select(j => $"d{g}_{j}")])};");
                 writer.Line($"var squares{g}to{g} = d{g}_0 * d{g}_0;");
-                for (int j = 1; j < vectors; j++)
+                for (int j = 1; j < layout.Count; j++)
                 {
                     writer.Line(VectorPasses.AddSquare(v, $"squares{g}to{g}", $"d{g}_{j}", fused));
                 }
@@ -226,7 +234,7 @@ internal static class BatchedLayerNormEmitter
     }
 
     /// <summary>Saved statistics, then y = (x - mu) * invStd * weight + bias, group by group.</summary>
-    private static void EmitStores(SourceWriter writer, LayerNormSpec spec, VectorPasses passes, VectorWidth width, int lanes, int n, int vectors, bool unrolled)
+    private static void EmitStores(SourceWriter writer, LayerNormSpec spec, VectorPasses passes, VectorWidth width, int lanes, int n, GroupVectors layout, bool unrolled)
     {
         string v = width.Class;
         bool isFloat = spec.Element == ElementType.Float;
@@ -248,54 +256,91 @@ internal static class BatchedLayerNormEmitter
         using (writer.Block("if (forwards)"))
         {
             writer.Line($"// Group by group, {formula}.");
-            EmitStoreLoop(writer, spec, passes, width, lanes, n, vectors, unrolled, forwards: true);
+            EmitStoreLoop(writer, spec, passes, width, lanes, n, layout, unrolled, forwards: true);
         }
 
         using (writer.Block("else"))
         {
             writer.Line("// The same from the last vector back.");
-            EmitStoreLoop(writer, spec, passes, width, lanes, n, vectors, unrolled, forwards: false);
+            EmitStoreLoop(writer, spec, passes, width, lanes, n, layout, unrolled, forwards: false);
         }
     }
 
     /// <summary>
     /// The batch's stores, group by group and each group's vectors in order, or both from the end: vector by vector, each
     /// load comes after stores to addresses above it (backwards) or below it (forwards), never to one that agrees with it
-    /// in the low 12 bits while the output lies up to 2 KB past the input modulo 4 KB (see MemoryHints.StoreStep).
+    /// in the low 12 bits while the output lies up to 2 KB past the input modulo 4 KB (see MemoryHints.StoreStep). A
+    /// group's last vector, which overlaps the one before it, is loaded before any of the group's stores and stored
+    /// last: in place, its overlapping lanes are still the input, and it stores them again with the same values.
     /// </summary>
-    private static void EmitStoreLoop(SourceWriter writer, LayerNormSpec spec, VectorPasses passes, VectorWidth width, int lanes, int n, int vectors, bool unrolled, bool forwards)
+    private static void EmitStoreLoop(SourceWriter writer, LayerNormSpec spec, VectorPasses passes, VectorWidth width, int lanes, int n, GroupVectors layout, bool unrolled, bool forwards)
     {
         string v = width.Class;
         string header = forwards ? $"for (int g = 0; g < {lanes}; g++)" : $"for (int g = {lanes - 1}; g >= 0; g--)";
+        string normalized(string x, string weight, string bias) => VectorLayerNormEmitter.Normalized(spec, passes, width, v, x, "", weight, bias);
+        string tailOffset = Literals.Int(n - lanes);
         using (writer.Block(header))
         {
             writer.Line($"var mu{width.Suffix} = {v}.Create({LayerNormEmitter.At("meansRef", "g")});");
             writer.Line($"var invStd{width.Suffix} = {v}.Create({LayerNormEmitter.At("invStdsRef", "g")});");
             writer.Line($"ref {spec.Element.Keyword()} xg = ref {LayerNormEmitter.At("x", $"g * {n}")};");
             writer.Line($"ref {spec.Element.Keyword()} yg = ref {LayerNormEmitter.At("y", $"g * {n}")};");
+            if (layout.HasTail)
+            {
+                writer.Line($"var lastX = {VectorPasses.Load(v, "xg", tailOffset)};");
+            }
+
             if (unrolled)
             {
-                for (int k = 0; k < vectors; k++)
+                for (int k = 0; k < layout.Whole; k++)
                 {
-                    int j = forwards ? k : vectors - 1 - k;
-                    string offset = Literals.Int(j * lanes);
-                    string value = VectorLayerNormEmitter.Normalized(spec, passes, width, v, VectorPasses.Load(v, "xg", offset), "", $"weight{j}", $"bias{j}");
-                    writer.Line(VectorPasses.Store(v, value, "yg", offset));
+                    int j = forwards ? k : layout.Whole - 1 - k;
+                    string offset = Literals.Int(layout.Offset(j));
+                    writer.Line(VectorPasses.Store(v, normalized(VectorPasses.Load(v, "xg", offset), $"weight{j}", $"bias{j}"), "yg", offset));
+                }
+
+                if (layout.HasTail)
+                {
+                    writer.Line(VectorPasses.Store(v, normalized("lastX", $"weight{layout.Whole}", $"bias{layout.Whole}"), "yg", tailOffset));
                 }
 
                 return;
             }
 
             // A loop over the group's vectors, weight and bias loaded with each (backwards, i wraps past 0 to end it).
+            long end = (long)layout.Whole * lanes;
             string loop = forwards
-                ? $"for (nuint i = 0; i < {n}; i += {lanes})"
-                : $"for (nuint i = {n - lanes}; i < {n}; i = unchecked(i - {lanes}))";
+                ? $"for (nuint i = 0; i < {end}; i += {lanes})"
+                : $"for (nuint i = {end - lanes}; i < {end}; i = unchecked(i - {lanes}))";
             using (writer.Block(loop))
             {
-                string value = VectorLayerNormEmitter.Normalized(spec, passes, width, v, VectorPasses.Load(v, "xg", "i"),
-                    "", VectorPasses.Load(v, "weightRef", "i"), VectorPasses.Load(v, "biasRef", "i"));
+                string value = normalized(VectorPasses.Load(v, "xg", "i"), VectorPasses.Load(v, "weightRef", "i"), VectorPasses.Load(v, "biasRef", "i"));
                 writer.Line(VectorPasses.Store(v, value, "yg", "i"));
             }
+
+            if (layout.HasTail)
+            {
+                string value = normalized("lastX", VectorPasses.Load(v, "weightRef", tailOffset), VectorPasses.Load(v, "biasRef", tailOffset));
+                writer.Line(VectorPasses.Store(v, value, "yg", tailOffset));
+            }
         }
+    }
+
+    /// <summary>
+    /// A group of <see cref="N"/> elements as vectors of <see cref="Lanes"/> lanes: <see cref="Whole"/> whole ones
+    /// from its start, then, if <see cref="Tail"/> elements are left, one ending at the group's end.
+    /// </summary>
+    private readonly record struct GroupVectors(int N, int Lanes)
+    {
+        public int Whole => N / Lanes;
+
+        public int Tail => N % Lanes;
+
+        public bool HasTail => Tail != 0;
+
+        public int Count => Whole + (HasTail ? 1 : 0);
+
+        /// <summary>The first element of vector <paramref name="j"/> within the group.</summary>
+        public int Offset(int j) => j < Whole ? j * Lanes : N - Lanes;
     }
 }

@@ -7,7 +7,7 @@ namespace FixedNorm.Generator.Emitting;
 /// Larger groups: two passes per group (deviations from the first element and their squares; store), each over
 /// vectors of the widest accelerated width, and a third only for groups whose first element lies far from the mean.
 /// Groups go two at a time: each one's statistics, then one store pass over both that loads weight and bias once.
-/// (Groups of whole 64-byte lines up to 1 KB take <see cref="BatchedLayerNormEmitter"/>, a vector's worth at a time; in
+/// (Groups of 64 bytes to 1 KB take <see cref="BatchedLayerNormEmitter"/>, a vector's worth at a time; in
 /// cache, 16 or more groups of whole lines, 2 to 8 KB each, take <see cref="AlignedLayerNormEmitter"/>.)
 /// </summary>
 internal static class VectorLayerNormEmitter

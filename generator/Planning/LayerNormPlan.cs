@@ -15,8 +15,8 @@ internal enum GroupStrategy
     Transposed,
 
     /// <summary>
-    /// Groups of whole 64-byte lines up to 1 KB, a vector's worth at a time: each group's lane sums added across the
-    /// groups by a tree of shuffles, so one lane holds one group's statistics; the per-group vector code where that fails.
+    /// Groups of 64 bytes to 1 KB, a vector's worth at a time: each group's lane sums added across the groups by a tree
+    /// of shuffles, so one lane holds one group's statistics; the per-group vector code where that fails.
     /// </summary>
     Batched,
 
@@ -64,7 +64,7 @@ internal sealed record LayerNormPlan(int Groups, int GroupSize, GroupStrategy St
         bool streamed = (long)groups * groupBytes >= Limits.StreamedOutputMinBytes && groupBytes >= Limits.StreamedGroupMinBytes;
         bool batched = !scalar
             && !streamed
-            && groupBytes % 64 == 0
+            && groupBytes >= 64
             && groupBytes <= Limits.BatchedGroupMaxBytes
             && groups >= 64 / spec.Element.Size();
         GroupStrategy strategy = transposed ? GroupStrategy.Transposed

@@ -18,15 +18,16 @@ internal static class Limits
     public const int ScalarGroupMaxBytes = 15;
 
     /// <summary>
-    /// LayerNorm groups of whole 64-byte lines up to this many bytes (16 to 256 floats, 8 to 128 doubles) go a vector's
-    /// worth of groups at a time (BatchedLayerNormEmitter): their lane sums added across the groups by one tree of
-    /// shuffles, one square root and division for all of them, where the per-group code takes each group's sums,
-    /// square root and division one after another. Generated kernels on Zen 4 (2026-12-05 near 09:00 UTC, the better median of
-    /// two processes each, the per-group code then batched; the whole table is in docs/benchmarks.md): [1024, 16] 10.7 -> 4.7
-    /// us, [262144, 16] (16 MB) 2.81 -> 1.26 ms, [4096, 32] 52 -> 25 us, [1024, 64] 17.8 -> 9.9, [1024, 128] 27.3 ->
-    /// 21.2, [4096, 256] 190 -> 162. Groups of 1.5 KB were no faster batched ([512, 384] 30.2 to 32.8 us against 29.8 to
-    /// 32.0). Where the per-group code streams its output (8 MB or more of groups of 512 bytes or more) it stays:
-    /// [16384, 256] 1.13 to 1.20 ms streamed, 1.33 to 1.48 batched.
+    /// LayerNorm groups of 64 bytes up to this many (16 to 256 floats, 8 to 128 doubles) go a vector's worth of groups
+    /// at a time (BatchedLayerNormEmitter): their lane sums added across the groups by one tree of shuffles, one square
+    /// root and division for all of them, where the per-group code takes each group's sums, square root and division one
+    /// after another. Generated kernels on Zen 4 (2026-12-05 near 09:00 UTC, the better median of two processes each,
+    /// the per-group code then batched; the whole table is in docs/benchmarks.md): [1024, 16] 10.7 -> 4.7 us,
+    /// [262144, 16] (16 MB) 2.81 -> 1.26 ms, [4096, 32] 52 -> 25 us, [1024, 64] 17.8 -> 9.9, [1024, 128] 27.3 -> 21.2,
+    /// [4096, 256] 190 -> 162; groups that are not a whole number of vectors (near 09:25): [1024, 17] 13.0 -> 6.6,
+    /// [1024, 24] 15.5 -> 6.7, [1024, 100] 26.3 -> 17.9, [1024, 200] 41.2 -> 35.5. Groups of 1.5 KB were no faster
+    /// batched ([512, 384] 30.2 to 32.8 us against 29.8 to 32.0). Where the per-group code streams its output (8 MB or
+    /// more of groups of 512 bytes or more) it stays: [16384, 256] 1.13 to 1.20 ms streamed, 1.33 to 1.48 batched.
     /// </summary>
     public const int BatchedGroupMaxBytes = 1024;
 

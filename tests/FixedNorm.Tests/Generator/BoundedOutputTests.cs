@@ -7,11 +7,14 @@ namespace FixedNorm.Tests.Generator;
 /// optimize: past its limits it compiles a method with no optimizations at all (once the case for LayerNorm with 3 to
 /// 15 vector groups, each written out: [10, 1000] took 5.5 us instead of 0.78). The bound was 100,000 characters until
 /// store passes loaded 8 vectors before storing any (Limits.StoreUnroll), which took the largest two here from 95,272
-/// and 90,514 characters to 103,580 and 101,748, every kernel still compiled optimized.
+/// and 90,514 characters to 103,580 and 101,748, every kernel still compiled optimized. It is 130,000 since
+/// [LayerNorm(1001, 255)] joined the list (2026-12-05): 126,375 characters, of which the per-group code for groups that
+/// end in narrower vectors and single elements is most (the kernel took 125,899 before the batched plan); every kernel
+/// here still compiles optimized.
 /// </summary>
 public sealed class BoundedOutputTests
 {
-    internal const int MaxCharacters = 110_000;
+    internal const int MaxCharacters = 130_000;
 
     [Theory]
     [InlineData("[LayerNorm(4096, 4096)]", "float")]
@@ -35,6 +38,9 @@ public sealed class BoundedOutputTests
     [InlineData("[LayerNorm(1001, 256)]", "float")]
     [InlineData("[LayerNorm(1001, 128)]", "double")]
     [InlineData("[LayerNorm(1001, 64)]", "double")]
+    [InlineData("[LayerNorm(1001, 100)]", "float")] // batched, groups ending in a part vector
+    [InlineData("[LayerNorm(1001, 17)]", "float")]
+    [InlineData("[LayerNorm(1001, 255)]", "float")]
     [InlineData("[LayerNorm(8, 3)]", "float")] // the benchmark's shapes
     [InlineData("[LayerNorm(64, 768)]", "float")]
     [InlineData("[LayerNorm(32, 4096)]", "float")]

@@ -4,7 +4,7 @@ using static FixedNorm.Tests.Infrastructure.Placement;
 namespace FixedNorm.Tests.Numerics;
 
 /// <summary>
-/// LayerNorm's batched plan (groups of whole 64-byte lines up to 1 KB, a vector's worth of groups at a time, their lane
+/// LayerNorm's batched plan (groups of 64 bytes to 1 KB, a vector's worth of groups at a time, their lane
 /// sums added across the groups by a tree of shuffles): which shapes take it, and every element, mean and rstd against
 /// the float64 reference at several alignments and in place. A batch with an outlier first element, overflowing float
 /// squares or a NaN takes the per-group code for all its groups, and the groups after the last full batch take it too:
@@ -26,9 +26,13 @@ public sealed class BatchedPlanTests
         new KernelDeclaration("Doubles64", "[LayerNorm(20, 64)]", "double", ["input", "weight", "output", "mean", "rstd"]),
         new KernelDeclaration("TooFewGroups", "[LayerNorm(15, 16)]", "float", ["input", "output"]),
         new KernelDeclaration("TooFewDoubleGroups", "[LayerNorm(7, 8)]", "double", ["input", "output"]),
-        new KernelDeclaration("NotWholeLines", "[LayerNorm(64, 24)]", "float", ["input", "output"]),
+        new KernelDeclaration("Floats24", "[LayerNorm(100, 24)]", "float", ["input", "weight", "bias", "output", "mean", "rstd"]),
+        new KernelDeclaration("Floats17", "[LayerNorm(50, 17)]", "float", ["input", "bias", "output"]),
+        new KernelDeclaration("Floats100", "[LayerNorm(40, 100)]", "float", ["input", "weight", "bias", "output", "mean", "rstd"]),
+        new KernelDeclaration("Doubles11", "[LayerNorm(30, 11)]", "double", ["input", "weight", "bias", "output", "mean", "rstd"]),
+        new KernelDeclaration("UnderALine", "[LayerNorm(64, 15)]", "float", ["input", "output"]),
         new KernelDeclaration("Floats256", "[LayerNorm(64, 256)]", "float", ["input", "output"]),
-        new KernelDeclaration("TooWide", "[LayerNorm(64, 272)]", "float", ["input", "output"]),
+        new KernelDeclaration("TooWide", "[LayerNorm(64, 257)]", "float", ["input", "output"]),
         new KernelDeclaration("TwoAxes", "[LayerNorm(64, 4, 8, Axis = 1)]", "float", ["input", "output"]),
         new KernelDeclaration("JustUnder8MB", "[LayerNorm(16383, 128)]", "float", ["input", "output"]),
         new KernelDeclaration("Streamed", "[LayerNorm(16384, 128)]", "float", ["input", "output"]),
@@ -47,17 +51,20 @@ public sealed class BatchedPlanTests
     [InlineData("JustUnder8MB", true)]
     [InlineData("TooFewGroups", false)]
     [InlineData("TooFewDoubleGroups", false)]
-    [InlineData("NotWholeLines", false)]
+    [InlineData("Floats24", true)]
+    [InlineData("Floats17", true)]
+    [InlineData("Floats100", true)]
+    [InlineData("Doubles11", true)]
+    [InlineData("UnderALine", false)] // 60 bytes
     [InlineData("Floats256", true)]
-    [InlineData("TooWide", false)] // 1,088 bytes
+    [InlineData("TooWide", false)] // 1,028 bytes
     [InlineData("Streamed", false)] // 8 MB of 512-byte groups: the per-group code's streamed stores
-    public void AVectorsWorthOrMoreOfGroupsOfWholeLinesUpTo1KBIsBatchedUnlessStreamed(string kernel, bool batched) =>
+    public void AVectorsWorthOrMoreOfGroupsOf64BytesTo1KBIsBatchedUnlessStreamed(string kernel, bool batched) =>
         Assert.Equal(batched, Kernels.Value.SourceOf(kernel).Contains(Batched, StringComparison.Ordinal));
 
     /// <summary>
     /// Groups of up to 4 vectors at a path's width are written out vector by vector, with weight and bias in locals;
-    /// longer ones loop over each group's vectors (80 floats: 5 Vector512s, an odd count, so the loop's pairs end with one
-    /// vector more).
+    /// longer ones loop over each group's vectors (80 floats: 5 Vector512s).
     /// </summary>
     [Theory]
     [InlineData("Floats16", 3)]
@@ -68,7 +75,7 @@ public sealed class BatchedPlanTests
     {
         string source = Kernels.Value.SourceOf(kernel);
         Assert.Equal(unrolledPaths, source.Split("var weight0 = ").Length - 1);
-        Assert.Equal(3 - unrolledPaths, source.Split("var moreSums0 = ").Length - 1);
+        Assert.Equal(3 - unrolledPaths, source.Split(" vectors a group: the sums and the stores loop over each group's vectors.").Length - 1);
     }
 
     [Theory]
@@ -97,20 +104,30 @@ public sealed class BatchedPlanTests
         Assert.Equal(Padded(x, start), input);
     }
 
-    /// <summary>Groups of 32 floats, with outlier first elements in every block.</summary>
+    /// <summary>
+    /// Groups of 32 floats: first elements at the mean of the values they are drawn from, so every batch is batched; or
+    /// outlier first elements in every batch, so every batch takes the per-group code.
+    /// </summary>
     [Theory]
-    [InlineData(0)]
-    [InlineData(5)]
-    [InlineData(11)]
-    public void FloatGroupsOf32MatchTheReference(int start)
+    [InlineData(0, false)]
+    [InlineData(5, false)]
+    [InlineData(0, true)]
+    [InlineData(5, true)]
+    [InlineData(11, true)]
+    public void FloatGroupsOf32MatchTheReference(int start, bool outliers)
     {
         const int Groups = 96, GroupSize = 32;
         var random = new Random(100 + start);
         float[] x = Values(random, Groups * GroupSize, -40, 3);
-        foreach (int g in Enumerable.Range(0, Groups).Where(g => g % 6 == 0 || g == Groups - 1))
+        foreach (int g in Enumerable.Range(0, Groups))
+        {
+            x[g * GroupSize] = -40;
+        }
+
+        foreach (int g in Enumerable.Range(0, Groups).Where(g => outliers && (g % 6 == 0 || g == Groups - 1)))
         {
             // 10 from the others, which spread over +-0.1: 5.6 standard deviations from the group's mean, so the
-            // block takes the per-group code, whose second pass around the mean keeps rstd from cancelling.
+            // batch takes the per-group code, whose second pass around the mean keeps rstd from cancelling.
             Values(random, GroupSize, 0, 0.1).CopyTo(x, g * GroupSize);
             x[g * GroupSize] = 10;
         }
@@ -162,6 +179,66 @@ public sealed class BatchedPlanTests
 
         AssertMatches(expected, output, start, 2e-5);
         if (affine)
+        {
+            AssertStatistics(expectedMean, expectedRstd, mean, rstd, start, 2e-5);
+        }
+    }
+
+    /// <summary>
+    /// Groups that are not a whole number of vectors end in a vector that overlaps the one before it, its overlapping
+    /// lanes left out of the sums and stored again with the same values: 24 floats (a Vector512 and half of one; 3
+    /// Vector256s), 17 (one lane more than a Vector512, a Vector256 or 4 Vector128s), 100 (a loop of 6 Vector512s and
+    /// 4 lanes), 11 doubles; out of place at several alignments and in place, with outlier first elements where a group
+    /// can hold one (100 floats).
+    /// </summary>
+    [Theory]
+    [InlineData("Floats24", 100, 24, 0, false)]
+    [InlineData("Floats24", 100, 24, 5, false)]
+    [InlineData("Floats24", 100, 24, 3, true)]
+    [InlineData("Floats17", 50, 17, 0, false)]
+    [InlineData("Floats17", 50, 17, 9, true)]
+    [InlineData("Floats100", 40, 100, 0, false)]
+    [InlineData("Floats100", 40, 100, 7, false)]
+    [InlineData("Floats100", 40, 100, 2, true)]
+    public void GroupsEndingInAPartVectorMatchTheReference(string kernel, int groups, int groupSize, int start, bool inPlace)
+    {
+        bool weighted = kernel != "Floats17", statistics = kernel != "Floats17";
+        var random = new Random(250 + start);
+        float[] x = Values(random, groups * groupSize, 1.5, 2);
+        for (int g = 0; g < groups; g++)
+        {
+            // First elements near the mean, so every batch takes the batched code: a first element far out would send
+            // its batch to the per-group code (a wrong sum over the overlapping lanes makes that likelier still).
+            x[g * groupSize] = 1.5f;
+        }
+
+        if (groupSize == 100)
+        {
+            foreach (int g in new[] { 1, groups - 1 }) // the first batch and the groups after the last one
+            {
+                Values(random, groupSize, 0, 0.1).CopyTo(x, g * groupSize);
+                x[g * groupSize] = 10;
+            }
+        }
+
+        float[] weight = Values(random, groupSize, 1, 0.1);
+        float[] bias = Values(random, groupSize, 0, 0.1);
+        (double[] expected, double[] expectedMean, double[] expectedRstd) =
+            Reference.LayerNorm(Arrays.ToDouble(x), groups, groupSize, 1e-5, weighted ? Arrays.ToDouble(weight) : null, Arrays.ToDouble(bias));
+
+        float[] input = Padded(x, start);
+        float[] output = inPlace ? input : Padded(new float[x.Length], start);
+        float[] mean = Padded(new float[groups], start);
+        float[] rstd = Padded(new float[groups], start);
+        var arguments = new List<Array> { input };
+        arguments.AddRange(weighted ? [Padded(weight, start)] : []);
+        arguments.Add(Padded(bias, start));
+        arguments.Add(output);
+        arguments.AddRange(statistics ? [mean, rstd] : []);
+        Kernels.Value.RunFrom(kernel, start, [.. arguments]);
+
+        AssertMatches(expected, output, start, 2e-5);
+        if (statistics)
         {
             AssertStatistics(expectedMean, expectedRstd, mean, rstd, start, 2e-5);
         }
@@ -276,6 +353,8 @@ public sealed class BatchedPlanTests
     [InlineData("Doubles16", 64, 16, 5)]
     [InlineData("Doubles64", 20, 64, 0)]
     [InlineData("Doubles64", 20, 64, 2)]
+    [InlineData("Doubles11", 30, 11, 0)]
+    [InlineData("Doubles11", 30, 11, 3)]
     public void DoublesMatchTheReference(string kernel, int groups, int groupSize, int start)
     {
         var random = new Random(500 + start);

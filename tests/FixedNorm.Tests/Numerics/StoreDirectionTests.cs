@@ -9,7 +9,7 @@ namespace FixedNorm.Tests.Numerics;
 /// other often put the output just past the input. Here input and output share one array, the output placed a chosen
 /// number of bytes past the input modulo 4 KB: each kernel (LayerNorm in pairs of groups, an odd group alone, doubles,
 /// streamed, the aligned plan, whose store pass shares a loop with the next group's sums, with one chunk of sums, two,
-/// and doubles, the batched plan with groups written out, groups in loops, and doubles; BatchNorm training and inference in order, with aligned runs, doubles) must give the same bits at every
+/// and doubles, the batched plan with groups written out, groups in loops, doubles, and groups ending in a part vector; BatchNorm training and inference in order, with aligned runs, doubles) must give the same bits at every
 /// distance, backwards and forwards, within the float64 reference's tolerance. The kernels are compiled with overflow
 /// checks on, as in a project with CheckForOverflowUnderflow: a backward step is an unsigned number that wraps.
 /// </summary>
@@ -29,6 +29,7 @@ public sealed class StoreDirectionTests
         new("LayerNormBatched", "[LayerNorm(40, 64)]", "float", ["input", "weight", "bias", "output", "mean", "rstd"], [40, 64], false, false),
         new("LayerNormBatchedLoops", "[LayerNorm(33, 128)]", "float", ["input", "bias", "output"], [33, 128], false, false),
         new("LayerNormBatchedDoubles", "[LayerNorm(17, 16)]", "double", ["input", "weight", "output"], [17, 16], false, false),
+        new("LayerNormBatchedPartVectors", "[LayerNorm(35, 100)]", "float", ["input", "weight", "bias", "output"], [35, 100], false, false),
         new("BatchNormTraining", "[BatchNorm(3, 4, 300)]", "float", ["input", "weight", "bias", "runningMean", "runningVar", "output"], [3, 4, 300], true, true),
         new("BatchNormTrainingDoubles", "[BatchNorm(2, 3, 200)]", "double", ["input", "bias", "runningMean", "runningVar", "output"], [2, 3, 200], true, true),
         new("BatchNormInference", "[BatchNorm(3, 4, 300, Mode = BatchNormMode.Inference)]", "float", ["input", "weight", "bias", "runningMean", "runningVar", "output"], [3, 4, 300], true, false),
