@@ -9,9 +9,10 @@ namespace FixedNorm.Generator.Emitting;
 /// whole number of vectors ends in one ending at its end, its lanes before the last few left out); a tree of
 /// shuffles and blends (<c>Lanes.AddPairs</c>) then adds the lanes of all the batch's vectors at once, leaving group g's
 /// sums in lane g, and one vector square root and division give every group's statistics, in double from there on as
-/// the per-group code takes them. The tree adds float lanes in float where the per-group code widens them first: at
-/// most four roundings more (16 lanes), fewer than a lane of a 1,024-element chunk takes in float. The groups of a batch that holds an
-/// outlier first element, squares that overflowed, NaN or infinity, and the groups after the last full batch, take the
+/// the per-group code takes them. Float sums stay in float longer than in the per-group code, which widens each group's
+/// lanes to double and keeps up to four accumulators: here a lane adds up to 64 values (256 floats on Vector128) with
+/// one accumulator, then the tree adds up to 16 lanes in float. A lane of the per-group code adds as many within one of
+/// its 1,024-element chunks. The groups of a batch that holds an outlier first element, squares that overflowed, NaN or infinity, and the groups after the last full batch, take the
 /// per-group code (<see cref="VectorLayerNormEmitter.EmitGroup"/>). Groups of more than
 /// <see cref="Limits.BatchedUnrolledVectorsMax"/> vectors at a width take a loop over each one's vectors.
 /// </summary>
@@ -56,12 +57,19 @@ internal static class BatchedLayerNormEmitter
         if (layout.HasTail)
         {
             string mask = string.Join(", ", Enumerable.Range(0, lanes).Select(i => (i >= lanes - layout.Tail ? "-1" : "0") + (isFloat ? "" : "L")));
-            writer.Line($"// The last vector of a group ends at the group's end: only its last {layout.Tail} lanes are new.");
+            writer.Line($"// The last vector of a group ends at the group's end: only its last {(layout.Tail == 1 ? "lane is" : $"{layout.Tail} lanes are")} new.");
             writer.Line($"var lastLanes = {v}.As{(isFloat ? "Single" : "Double")}({v}.Create({mask}));");
         }
 
-        writer.Line(unrolled ? "" : $"// {vectors} vectors a group: the sums and the stores loop over each group's vectors.");
-        writer.Line(unrolled && (spec.HasWeight || spec.HasBias) ? "// Weight and bias, a vector at a time, as every group uses them." : "");
+        if (!unrolled)
+        {
+            writer.Line($"// {vectors} vectors a group: the sums and the stores loop over each group's vectors.");
+        }
+        else if (spec.HasWeight || spec.HasBias)
+        {
+            writer.Line("// Weight and bias, a vector at a time, as every group uses them.");
+        }
+
         for (int j = 0; unrolled && j < vectors; j++)
         {
             if (spec.HasWeight)
@@ -94,7 +102,7 @@ internal static class BatchedLayerNormEmitter
 
             writer.Line();
             writer.Line($"// The per-group code: for a batch where a first element lies more than {Limits.ShiftDeviationsMax} standard deviations from its");
-            writer.Line($"// group's mean, where float squares overflowed, or that holds NaN or infinity{(remainder ? "; and for the groups after the last full batch" : "")}.");
+            writer.Line($"// group's mean, where {type} squares overflowed, or that holds NaN or infinity{(remainder ? "; and for the groups after the last full batch" : "")}.");
             string end = remainder ? $"{Names.Math}.Min(batch + {lanes}, {plan.Groups})" : $"batch + {lanes}";
             using (writer.Block($"for (int g = batch; g < {end}; g++)"))
             {
@@ -261,7 +269,7 @@ internal static class BatchedLayerNormEmitter
 
         using (writer.Block("else"))
         {
-            writer.Line("// The same from the last vector back.");
+            writer.Line(layout.HasTail ? "// The same from the last whole vector back (each group's part vector still stored last)." : "// The same from the last vector back.");
             EmitStoreLoop(writer, spec, passes, width, lanes, n, layout, unrolled, forwards: false);
         }
     }

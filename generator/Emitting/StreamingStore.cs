@@ -16,10 +16,7 @@ namespace FixedNorm.Generator.Emitting;
 internal static class StreamingStore
 {
     public static bool Applies(LayerNormSpec spec, LayerNormPlan plan, bool paired) =>
-        !paired
-        && (long)plan.Groups * plan.GroupSize * spec.Element.Size() >= Limits.StreamedOutputMinBytes
-        && plan.GroupSize * spec.Element.Size() % 64 == 0
-        && plan.GroupSize * spec.Element.Size() >= Limits.StreamedGroupMinBytes;
+        !paired && LayerNormPlan.StreamsOutput(plan.Groups, (long)plan.GroupSize * spec.Element.Size());
 
     /// <summary>Before the group loop: <c>head</c> and the straddle buffer.</summary>
     public static void EmitSetup(SourceWriter writer, LayerNormSpec spec, LayerNormPlan plan, VectorWidth width)

@@ -61,12 +61,11 @@ internal sealed record LayerNormPlan(int Groups, int GroupSize, GroupStrategy St
             && groupBytes <= Limits.AlignedGroupMaxBytes
             && (2L * groups * groupBytes <= Limits.PairedGroupsMaxBytes
                 || (groupBytes <= Limits.AlignedOutOfCacheGroupMaxBytes && (long)groups * groupBytes < Limits.StreamedOutputMinBytes));
-        bool streamed = (long)groups * groupBytes >= Limits.StreamedOutputMinBytes && groupBytes >= Limits.StreamedGroupMinBytes;
         bool batched = !scalar
-            && !streamed
-            && groupBytes >= 64
+            && !StreamsOutput(groups, groupBytes)
+            && groupBytes >= Limits.BatchedGroupMinBytes
             && groupBytes <= Limits.BatchedGroupMaxBytes
-            && groups >= 64 / spec.Element.Size();
+            && (long)groups * spec.Element.Size() >= Limits.BatchedGroupMinBytes; // a Vector512's worth of groups
         GroupStrategy strategy = transposed ? GroupStrategy.Transposed
             : scalar ? GroupStrategy.Scalar
             : batched ? GroupStrategy.Batched
@@ -74,4 +73,13 @@ internal sealed record LayerNormPlan(int Groups, int GroupSize, GroupStrategy St
             : GroupStrategy.Vector;
         return new LayerNormPlan(groups, groupSize, strategy, unroll || groups == 1);
     }
+
+    /// <summary>
+    /// Whether the per-group code streams the output past the caches (StreamingStore): 8 MB or more of groups of whole
+    /// 64-byte lines, 512 bytes or more each.
+    /// </summary>
+    public static bool StreamsOutput(long groups, long groupBytes) =>
+        groups * groupBytes >= Limits.StreamedOutputMinBytes
+        && groupBytes % 64 == 0
+        && groupBytes >= Limits.StreamedGroupMinBytes;
 }

@@ -27,9 +27,16 @@ internal static class Limits
     /// [4096, 256] 190 -> 162; groups that are not a whole number of vectors (near 09:25): [1024, 17] 13.0 -> 6.6,
     /// [1024, 24] 15.5 -> 6.7, [1024, 100] 26.3 -> 17.9, [1024, 200] 41.2 -> 35.5. Groups of 1.5 KB were no faster
     /// batched ([512, 384] 30.2 to 32.8 us against 29.8 to 32.0). Where the per-group code streams its output (8 MB or
-    /// more of groups of 512 bytes or more) it stays: [16384, 256] 1.13 to 1.20 ms streamed, 1.33 to 1.48 batched.
+    /// more of groups of whole 64-byte lines, 512 bytes or more) it stays: [16384, 256] 1.13 to 1.20 ms streamed, 1.33
+    /// to 1.48 batched.
     /// </summary>
     public const int BatchedGroupMaxBytes = 1024;
+
+    /// <summary>
+    /// Batched groups are 64 bytes or more (a Vector512 of them, 16 floats or 8 doubles), and there are at least a
+    /// Vector512's worth of them (16 float groups, 8 double ones).
+    /// </summary>
+    public const int BatchedGroupMinBytes = 64;
 
     /// <summary>
     /// Batched groups of up to this many vectors at a path's width are written out vector by vector; longer ones take a

@@ -49,7 +49,11 @@ public sealed class CompiledKernels
     /// Compile as a project with CheckForOverflowUnderflow does (the default, like this test project): generated arithmetic
     /// that overflows throws, so every numeric test also shows the kernels never overflow.
     /// </param>
-    public static CompiledKernels Compile(IEnumerable<KernelDeclaration> kernels, bool overflowChecks = true)
+    /// <param name="rewrite">
+    /// Applied to each generated source before it is compiled: a test that must see which branch a kernel takes makes the
+    /// other one throw. The generated sources reported are the generator's own.
+    /// </param>
+    public static CompiledKernels Compile(IEnumerable<KernelDeclaration> kernels, bool overflowChecks = true, Func<string, string>? rewrite = null)
     {
         var source = new StringBuilder();
         source.AppendLine("using System;");
@@ -80,8 +84,18 @@ public sealed class CompiledKernels
                 "Kernels did not compile:\n" + GeneratorHarness.Format(output.GeneratorDiagnostics.Concat(output.CompilationDiagnostics)) + "\n" + source);
         }
 
+        Compilation compiled = output.OutputCompilation;
+        if (rewrite is not null)
+        {
+            var generated = output.Sources.Select(s => s.Source).ToHashSet();
+            foreach (SyntaxTree tree in compiled.SyntaxTrees.Where(t => generated.Contains(t.ToString())).ToList())
+            {
+                compiled = compiled.ReplaceSyntaxTree(tree, CSharpSyntaxTree.ParseText(rewrite(tree.ToString()), (CSharpParseOptions)tree.Options, tree.FilePath));
+            }
+        }
+
         using var image = new MemoryStream();
-        var emitted = output.OutputCompilation.Emit(image);
+        var emitted = compiled.Emit(image);
         if (!emitted.Success)
         {
             throw new InvalidOperationException("Emit failed:\n" + GeneratorHarness.Format(emitted.Diagnostics));

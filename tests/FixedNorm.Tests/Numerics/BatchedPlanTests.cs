@@ -36,6 +36,7 @@ public sealed class BatchedPlanTests
         new KernelDeclaration("TwoAxes", "[LayerNorm(64, 4, 8, Axis = 1)]", "float", ["input", "output"]),
         new KernelDeclaration("JustUnder8MB", "[LayerNorm(16383, 128)]", "float", ["input", "output"]),
         new KernelDeclaration("Streamed", "[LayerNorm(16384, 128)]", "float", ["input", "output"]),
+        new KernelDeclaration("NotStreamedPartLines", "[LayerNorm(16384, 129)]", "float", ["input", "output"]),
     ]));
 
     [Theory]
@@ -59,6 +60,7 @@ public sealed class BatchedPlanTests
     [InlineData("Floats256", true)]
     [InlineData("TooWide", false)] // 1,028 bytes
     [InlineData("Streamed", false)] // 8 MB of 512-byte groups: the per-group code's streamed stores
+    [InlineData("NotStreamedPartLines", true)] // 8.3 MB of 516-byte groups, which the per-group code would not stream
     public void AVectorsWorthOrMoreOfGroupsOf64BytesTo1KBIsBatchedUnlessStreamed(string kernel, bool batched) =>
         Assert.Equal(batched, Kernels.Value.SourceOf(kernel).Contains(Batched, StringComparison.Ordinal));
 
@@ -383,6 +385,53 @@ public sealed class BatchedPlanTests
             Assert.InRange(Reference.MaxAbsDifference(expectedMean, mean[start..]), 0, 1e-11 * 100);
             Assert.InRange(Reference.MaxAbsDifference(expectedRstd, rstd[start..]), 0, 1e-11 * expectedRstd.Max());
         }
+    }
+
+    /// <summary>
+    /// The batched code, not only the per-group code it falls back to, computes the groups: with the fallback made to
+    /// throw, data whose first elements lie near their groups' means (16, 24 and 100 floats, 33 doubles: whole vectors,
+    /// part vectors, loops) runs through, and matches the reference. The groups after the last batch take the per-group
+    /// code without asking, so they still run. A first element 10 from the others sends its batch to the fallback.
+    /// </summary>
+    [Theory]
+    [InlineData("[LayerNorm(100, 16)]", "float", 100, 16, false)]
+    [InlineData("[LayerNorm(100, 24)]", "float", 100, 24, false)]
+    [InlineData("[LayerNorm(40, 100)]", "float", 40, 100, false)]
+    [InlineData("[LayerNorm(25, 33)]", "double", 25, 33, false)]
+    [InlineData("[LayerNorm(40, 100)]", "float", 40, 100, true)]
+    public void WellBehavedBatchesTakeTheBatchedCode(string attribute, string type, int groups, int groupSize, bool outlier)
+    {
+        CompiledKernels strict = CompiledKernels.Compile(
+            [new KernelDeclaration("K", attribute, type, ["input", "weight", "bias", "output", "mean", "rstd"])],
+            rewrite: source => source.Replace("if (regular)", "if (regular ? true : throw new global::System.InvalidOperationException(\"per-group code\"))", StringComparison.Ordinal));
+        var random = new Random(groups + groupSize);
+        float[] values = Values(random, groups * groupSize, 3, 2);
+        for (int g = 0; g < groups; g++)
+        {
+            values[g * groupSize] = 3;
+        }
+
+        if (outlier)
+        {
+            Values(random, groupSize, 0, 0.1).CopyTo(values, 0);
+            values[0] = 10;
+        }
+
+        double[] x = Arrays.ToDouble(values);
+        double[] weight = Arrays.ToDouble(Values(random, groupSize, 1, 0.1));
+        double[] bias = Arrays.ToDouble(Values(random, groupSize, 0, 0.1));
+        double[] expected = Reference.LayerNorm(x, groups, groupSize, 1e-5, weight, bias).Output;
+        Array output = Arrays.Zeros(type, x.Length);
+        void Run() => strict.Run("K", Arrays.Of(type, x), Arrays.Of(type, weight), Arrays.Of(type, bias), output, Arrays.Zeros(type, groups), Arrays.Zeros(type, groups));
+
+        if (outlier)
+        {
+            Assert.Equal("per-group code", Assert.Throws<InvalidOperationException>(Run).Message);
+            return;
+        }
+
+        Run();
+        Assert.InRange(Reference.MaxAbsDifference(expected, Arrays.ToDouble(output)), 0, type == "float" ? 2e-5 : 1e-11);
     }
 
     private static void AssertStatistics(double[] expectedMean, double[] expectedRstd, float[] mean, float[] rstd, int start, double meanTolerance)

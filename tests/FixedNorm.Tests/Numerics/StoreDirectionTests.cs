@@ -9,7 +9,8 @@ namespace FixedNorm.Tests.Numerics;
 /// other often put the output just past the input. Here input and output share one array, the output placed a chosen
 /// number of bytes past the input modulo 4 KB: each kernel (LayerNorm in pairs of groups, an odd group alone, doubles,
 /// streamed, the aligned plan, whose store pass shares a loop with the next group's sums, with one chunk of sums, two,
-/// and doubles, the batched plan with groups written out, groups in loops, doubles, and groups ending in a part vector; BatchNorm training and inference in order, with aligned runs, doubles) must give the same bits at every
+/// and doubles, the batched plan with groups written out, groups in loops, doubles, and groups ending in a part
+/// vector; BatchNorm training and inference in order, with aligned runs, doubles) must give the same bits at every
 /// distance, backwards and forwards, within the float64 reference's tolerance. The kernels are compiled with overflow
 /// checks on, as in a project with CheckForOverflowUnderflow: a backward step is an unsigned number that wraps.
 /// </summary>
