@@ -54,12 +54,8 @@ internal static class BatchedLayerNormEmitter
             writer.Line($"var leftLanes{step} = {v}.As{(isFloat ? "Single" : "Double")}({v}.Create({mask}));");
         }
 
-        if (layout.HasTail)
-        {
-            string mask = string.Join(", ", Enumerable.Range(0, lanes).Select(i => (i >= lanes - layout.Tail ? "-1" : "0") + (isFloat ? "" : "L")));
-            writer.Line($"// The last vector of a group ends at the group's end: only its last {(layout.Tail == 1 ? "lane is" : $"{layout.Tail} lanes are")} new.");
-            writer.Line($"var lastLanes = {v}.As{(isFloat ? "Single" : "Double")}({v}.Create({mask}));");
-        }
+        // A group that is not whole vectors: the mask of its last vector's lanes after them.
+        passes.DeclareTailMask(n);
 
         if (!unrolled)
         {
@@ -132,7 +128,7 @@ internal static class BatchedLayerNormEmitter
             string deviation(int j)
             {
                 string d = $"{VectorPasses.Load(v, "x", Literals.Int(((long)g * n) + layout.Offset(j)))} - shift{g}";
-                return j < layout.Whole ? d : $"{v}.ConditionalSelect(lastLanes, {d}, {v}<{type}>.Zero)";
+                return j < layout.Whole ? d : $"({d}) & {VectorPasses.TailMaskName}";
             }
 
             if (!unrolled)

@@ -30,6 +30,19 @@ public static class Placement
         Assert.InRange(Reference.MaxAbsDifference(expected, Arrays.ToDouble(padded[start..])), 0, tolerance);
     }
 
+    /// <summary>
+    /// Each group's float mean within <paramref name="meanTolerance"/> (relative past 1) and rstd within 2e-6 relative of
+    /// the reference, both read from element <paramref name="start"/> on.
+    /// </summary>
+    public static void AssertStatistics(double[] expectedMean, double[] expectedRstd, float[] mean, float[] rstd, int start, double meanTolerance)
+    {
+        for (int g = 0; g < expectedMean.Length; g++)
+        {
+            Assert.InRange(Math.Abs(mean[start + g] - expectedMean[g]), 0, meanTolerance * (1 + Math.Abs(expectedMean[g])));
+            Assert.InRange(Math.Abs(rstd[start + g] - expectedRstd[g]) / expectedRstd[g], 0, 2e-6);
+        }
+    }
+
     public static float[] Values(Random random, int length, double offset, double scale = 1) =>
         Enumerable.Range(0, length).Select(_ => (float)(offset + (scale * Gaussian(random)))).ToArray();
 

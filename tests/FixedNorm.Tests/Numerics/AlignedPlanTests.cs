@@ -239,13 +239,4 @@ public sealed class AlignedPlanTests
             Assert.Equal(0, MemoryHints.ElementsToAlignment(ref Unsafe.Add(ref start, head), 64));
         }
     }
-
-    private static void AssertStatistics(double[] expectedMean, double[] expectedRstd, float[] mean, float[] rstd, int start, double meanTolerance)
-    {
-        for (int g = 0; g < expectedMean.Length; g++)
-        {
-            Assert.InRange(Math.Abs(mean[start + g] - expectedMean[g]), 0, meanTolerance * (1 + Math.Abs(expectedMean[g])));
-            Assert.InRange(Math.Abs(rstd[start + g] - expectedRstd[g]) / expectedRstd[g], 0, 2e-6);
-        }
-    }
 }

@@ -433,13 +433,4 @@ public sealed class BatchedPlanTests
         Run();
         Assert.InRange(Reference.MaxAbsDifference(expected, Arrays.ToDouble(output)), 0, type == "float" ? 2e-5 : 1e-11);
     }
-
-    private static void AssertStatistics(double[] expectedMean, double[] expectedRstd, float[] mean, float[] rstd, int start, double meanTolerance)
-    {
-        for (int g = 0; g < expectedMean.Length; g++)
-        {
-            Assert.InRange(Math.Abs(mean[start + g] - expectedMean[g]), 0, meanTolerance * (1 + Math.Abs(expectedMean[g])));
-            Assert.InRange(Math.Abs(rstd[start + g] - expectedRstd[g]) / expectedRstd[g], 0, 2e-6);
-        }
-    }
 }
