@@ -55,7 +55,7 @@ internal static class BatchedLayerNormEmitter
         }
 
         // A group that is not whole vectors: the mask of its last vector's lanes after them.
-        passes.DeclareTailMask(n);
+        passes.DeclareTailMask(n, "group");
 
         if (!unrolled)
         {

@@ -179,8 +179,9 @@ internal sealed class VectorPasses(SourceWriter writer, ElementType element, Vec
     /// <summary>
     /// Declares <see cref="TailMaskName"/> where <see cref="SumRawAndSquares"/> over runs of this length uses it: a
     /// vector of the element type whose last (length % lanes) lanes have every bit set, the others none.
+    /// <paramref name="unit"/> names what the length is in the generated comment: a BatchNorm "run", a LayerNorm "group".
     /// </summary>
-    public void DeclareTailMask(int length)
+    public void DeclareTailMask(int length, string unit = "run")
     {
         int lanes = width.Lanes(element);
         int tail = length % lanes;
@@ -193,8 +194,8 @@ internal sealed class VectorPasses(SourceWriter writer, ElementType element, Vec
         string lanesList = string.Join(", ", Enumerable.Range(0, lanes).Select(lane => (lane < lanes - tail ? "0" : "-1") + bits));
         string reinterpret = element == ElementType.Float ? "AsSingle" : "AsDouble";
         writer.Line(tail == 1
-            ? "// The last vector of each run ends at the run's end: its last lane holds the value after the whole vectors,"
-            : $"// The last vector of each run ends at the run's end: its last {tail} lanes hold the values after the whole vectors,");
+            ? $"// The last vector of each {unit} ends at the {unit}'s end: its last lane holds the value after the whole vectors,"
+            : $"// The last vector of each {unit} ends at the {unit}'s end: its last {tail} lanes hold the values after the whole vectors,");
         writer.Line("// its other lanes (added already) are masked off.");
         writer.Line($"var {TailMaskName} = {width.Class}.{reinterpret}({width.Class}.Create({lanesList}));");
     }

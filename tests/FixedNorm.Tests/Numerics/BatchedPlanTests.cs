@@ -320,32 +320,66 @@ public sealed class BatchedPlanTests
         }
     }
 
-    /// <summary>A NaN makes its own group NaN and leaves every other group of its block as the reference has it.</summary>
+    /// <summary>
+    /// A NaN makes its own group's output, mean and rstd NaN and leaves every other group of its batch (and every other
+    /// batch) as the reference has it: NaNs in the first batch, a middle one and the groups after the last full one.
+    /// </summary>
     [Fact]
     public void ANaNStaysInItsGroup()
     {
-        const int Groups = 16, GroupSize = 16;
+        const int Groups = 1000, GroupSize = 16;
+        int[] nanGroups = [5, 500, 998];
         var random = new Random(400);
         float[] x = Values(random, Groups * GroupSize, 1);
         float[] clean = (float[])x.Clone();
-        x[(5 * GroupSize) + 3] = float.NaN;
+        foreach (int g in nanGroups)
+        {
+            x[(g * GroupSize) + 3] = float.NaN;
+        }
+
+        float[] weight = Values(random, GroupSize, 1, 0.1);
+        float[] bias = Values(random, GroupSize, 0, 0.1);
+        (double[] expected, double[] expectedMean, double[] expectedRstd) =
+            Reference.LayerNorm(Arrays.ToDouble(clean), Groups, GroupSize, 1e-5, Arrays.ToDouble(weight), Arrays.ToDouble(bias));
+
+        float[] output = new float[x.Length];
+        float[] mean = new float[Groups];
+        float[] rstd = new float[Groups];
+        Kernels.Value.RunFrom("Floats16", 0, x, weight, bias, output, mean, rstd);
+
+        for (int g = 0; g < Groups; g++)
+        {
+            float[] actual = output[(g * GroupSize)..((g + 1) * GroupSize)];
+            if (nanGroups.Contains(g))
+            {
+                Assert.All(actual, v => Assert.True(float.IsNaN(v)));
+                Assert.True(float.IsNaN(mean[g]) && float.IsNaN(rstd[g]), $"group {g}: mean {mean[g]}, rstd {rstd[g]}");
+            }
+            else
+            {
+                Assert.InRange(Reference.MaxAbsDifference(expected[(g * GroupSize)..((g + 1) * GroupSize)], Arrays.ToDouble(actual)), 0, 2e-5);
+                Assert.InRange(Math.Abs(mean[g] - expectedMean[g]), 0, 1e-6);
+                Assert.InRange(Math.Abs(rstd[g] - expectedRstd[g]), 0, 1e-4 * expectedRstd[g]);
+            }
+        }
+    }
+
+    /// <summary>The same with one batch and nothing after it ([16, 16], no weight or bias): the NaN in its last group.</summary>
+    [Fact]
+    public void ANaNInTheOnlyBatchStaysInItsGroup()
+    {
+        const int Groups = 16, GroupSize = 16;
+        var random = new Random(401);
+        float[] x = Values(random, Groups * GroupSize, 1);
+        float[] clean = (float[])x.Clone();
+        x[(15 * GroupSize) + 7] = float.NaN;
         double[] expected = Reference.LayerNorm(Arrays.ToDouble(clean), Groups, GroupSize, 1e-5, null, null).Output;
 
         float[] output = new float[x.Length];
         Kernels.Value.RunFrom("OneBatch", 0, x, output);
 
-        for (int g = 0; g < Groups; g++)
-        {
-            float[] actual = output[(g * GroupSize)..((g + 1) * GroupSize)];
-            if (g == 5)
-            {
-                Assert.All(actual, v => Assert.True(float.IsNaN(v)));
-            }
-            else
-            {
-                Assert.InRange(Reference.MaxAbsDifference(expected[(g * GroupSize)..((g + 1) * GroupSize)], Arrays.ToDouble(actual)), 0, 2e-5);
-            }
-        }
+        Assert.All(output[(15 * GroupSize)..], v => Assert.True(float.IsNaN(v)));
+        Assert.InRange(Reference.MaxAbsDifference(expected[..(15 * GroupSize)], Arrays.ToDouble(output[..(15 * GroupSize)])), 0, 2e-5);
     }
 
     [Theory]
