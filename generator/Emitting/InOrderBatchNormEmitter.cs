@@ -61,18 +61,19 @@ internal static class InOrderBatchNormEmitter
         // for them).
         bool totals = !vectorPartials || !passes.CoveredByVectors(plan.Inner);
 
-        writer.Line("// Per channel: shift (its first value); its sums and sums of squares, in double (stackalloc starts them at");
-        writer.Line("// zero); mu (the mean of x - shift), scale and bias for pass 2.");
+        writer.Line("// Per channel: shift (its first value); its sums and sums of squares, in double, cleared here (stackalloc's memory");
+        writer.Line("// is zero only where nothing skips initializing locals: [SkipLocalsInit] on the method, its type or its module does);");
+        writer.Line("// mu (the mean of x - shift), scale and bias for pass 2.");
         DeclareBuffers(writer, type, channels, "shifts");
         if (totals)
         {
-            DeclareBuffers(writer, "double", channels, "sums", "squares");
+            DeclareBuffers(writer, "double", channels, cleared: true, "sums", "squares");
         }
 
         if (vectorPartials)
         {
             writer.Line("// Whole vectors add into two double vectors per channel (partials), whose lanes are added once at the end.");
-            DeclareBuffers(writer, "double", channels * passes.PartialsLength, "partials");
+            DeclareBuffers(writer, "double", channels * passes.PartialsLength, cleared: true, "partials");
         }
 
         DeclareBuffers(writer, type, channels, "mus", "scales", "biases");
@@ -358,11 +359,26 @@ internal static class InOrderBatchNormEmitter
     }
 
     /// <summary>"Span&lt;T&gt; name = stackalloc T[count];" and "ref T nameRef = ..." for each name.</summary>
-    internal static void DeclareBuffers(SourceWriter writer, string type, int count, params string[] names)
+    internal static void DeclareBuffers(SourceWriter writer, string type, int count, params string[] names) =>
+        DeclareBuffers(writer, type, count, cleared: false, names);
+
+    /// <summary>
+    /// The same, each buffer <paramref name="cleared"/> where the kernel adds into it: stackalloc's memory is zero only
+    /// where nothing skips initializing locals.
+    /// </summary>
+    internal static void DeclareBuffers(SourceWriter writer, string type, int count, bool cleared, params string[] names)
     {
         foreach (string name in names)
         {
             writer.Line($"global::System.Span<{type}> {name} = stackalloc {type}[{count}];");
+        }
+
+        if (cleared)
+        {
+            foreach (string name in names)
+            {
+                writer.Line($"{name}.Clear();");
+            }
         }
 
         foreach (string name in names)

@@ -9,6 +9,23 @@ namespace FixedNorm.Tests.Infrastructure;
 /// <param name="ReadOnly">Parameters declared ReadOnlySpan even though their name is usually written (inference running statistics).</param>
 public sealed record KernelDeclaration(string Name, string Attribute, string ElementType, IReadOnlyList<string> Parameters, IReadOnlyList<string>? ReadOnly = null);
 
+/// <summary>How a test compilation starts the kernels' locals and stack buffers.</summary>
+public enum StackStart
+{
+    /// <summary>As the harness's compilation: unsafe code allowed.</summary>
+    Default,
+
+    /// <summary>Unsafe code not allowed, so nothing can skip zeroing: every stack buffer starts at zero.</summary>
+    Zeroed,
+
+    /// <summary>
+    /// <c>[module: SkipLocalsInit]</c>, as a user may write it, and every call made right after filling the stack below
+    /// the caller with set bits (a NaN in every float and double): a kernel that reads a stack buffer before writing it
+    /// reads NaNs.
+    /// </summary>
+    Dirty,
+}
+
 /// <summary>
 /// Compiles kernels declared at test time through the real generator, loads the assembly, and calls them
 /// through array wrappers (spans cannot go through reflection).
@@ -53,14 +70,31 @@ public sealed class CompiledKernels
     /// Applied to each generated source before it is compiled: a test that must see which branch a kernel takes makes the
     /// other one throw. The generated sources reported are the generator's own.
     /// </param>
-    public static CompiledKernels Compile(IEnumerable<KernelDeclaration> kernels, bool overflowChecks = true, Func<string, string>? rewrite = null)
+    /// <param name="stack">How the kernels' locals and stack buffers start (<see cref="StackStart"/>).</param>
+    public static CompiledKernels Compile(
+        IEnumerable<KernelDeclaration> kernels, bool overflowChecks = true, Func<string, string>? rewrite = null, StackStart stack = StackStart.Default)
     {
+        bool dirty = stack == StackStart.Dirty;
+        string call = dirty ? "{ Dirty(); {0}; }" : "=> {0};";
         var source = new StringBuilder();
         source.AppendLine("using System;");
         source.AppendLine("using FixedNorm;");
+        if (dirty)
+        {
+            source.AppendLine("[module: System.Runtime.CompilerServices.SkipLocalsInit]");
+        }
+
         source.AppendLine("namespace Dynamic;");
         source.AppendLine("public static partial class Kernels");
         source.AppendLine("{");
+        if (dirty)
+        {
+            source.AppendLine("    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]");
+            source.AppendLine("    private static void Dirty() { Span<byte> below = stackalloc byte[256 * 1024]; below.Fill(0xFF); Keep(below); }");
+            source.AppendLine("    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]");
+            source.AppendLine("    private static void Keep(Span<byte> below) { if (below[below.Length / 2] == 0) throw new InvalidOperationException(); }");
+        }
+
         foreach (KernelDeclaration kernel in kernels)
         {
             string t = kernel.ElementType;
@@ -68,14 +102,19 @@ public sealed class CompiledKernels
             source.AppendLine($"    {kernel.Attribute}");
             source.AppendLine($"    public static partial void {kernel.Name}({parameters});");
             string arrays = string.Join(", ", kernel.Parameters.Select(p => $"{t}[] {p}"));
-            source.AppendLine($"    public static void {kernel.Name}_Run({arrays}) => {kernel.Name}({string.Join(", ", kernel.Parameters)});");
-            source.AppendLine($"    public static void {kernel.Name}_RunFrom(int start, {arrays}) => {kernel.Name}({string.Join(", ", kernel.Parameters.Select(p => $"{p}.AsSpan(start)"))});");
-            source.AppendLine($"    public static void {kernel.Name}_RunSlices(int[] starts, int[] lengths, {arrays}) => {kernel.Name}({string.Join(", ", kernel.Parameters.Select((p, i) => $"{p}.AsSpan(starts[{i}], lengths[{i}])"))});");
+            source.AppendLine($"    public static void {kernel.Name}_Run({arrays}) " + call.Replace("{0}", $"{kernel.Name}({string.Join(", ", kernel.Parameters)})"));
+            source.AppendLine($"    public static void {kernel.Name}_RunFrom(int start, {arrays}) " + call.Replace("{0}", $"{kernel.Name}({string.Join(", ", kernel.Parameters.Select(p => $"{p}.AsSpan(start)"))})"));
+            source.AppendLine($"    public static void {kernel.Name}_RunSlices(int[] starts, int[] lengths, {arrays}) " + call.Replace("{0}", $"{kernel.Name}({string.Join(", ", kernel.Parameters.Select((p, i) => $"{p}.AsSpan(starts[{i}], lengths[{i}])"))})"));
         }
 
         source.AppendLine("}");
 
         CSharpCompilation compilation = GeneratorHarness.CreateCompilation(source.ToString());
+        if (stack == StackStart.Zeroed)
+        {
+            compilation = compilation.WithOptions(compilation.Options.WithAllowUnsafe(false));
+        }
+
         GeneratorOutput output = GeneratorHarness.Run(overflowChecks ? compilation.WithOptions(compilation.Options.WithOverflowChecks(true)) : compilation);
         if (output.CompilationDiagnostics.Any(d => d.Severity == DiagnosticSeverity.Error) ||
             output.GeneratorDiagnostics.Any(d => d.Severity == DiagnosticSeverity.Error))
