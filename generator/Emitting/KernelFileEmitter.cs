@@ -30,6 +30,13 @@ internal static class KernelFileEmitter
             writer.Line("#pragma warning disable CS8826");
         }
 
+        if (kernel is not null && features.SkipLocalsInit && !shell.DeclaresSkipLocalsInit)
+        {
+            // The project allows unsafe code: the kernel's stack buffers are written before they are read, so they are not
+            // zeroed first.
+            writer.Line($"[{Names.SkipLocalsInit}]");
+        }
+
         writer.Line($"[{Names.GeneratedCode}(\"{Names.Tool}\", \"{Names.Version}\")]");
         using (writer.Block(shell.Signature))
         {

@@ -15,6 +15,7 @@ internal static class Names
     /// <summary>Horizontal sums (FixedNorm.Lanes.Sum): fewer instructions than VectorN.Sum.</summary>
     public const string Lanes = "global::FixedNorm.Lanes";
     public const string GeneratedCode = "global::System.CodeDom.Compiler.GeneratedCode";
+    public const string SkipLocalsInit = "global::System.Runtime.CompilerServices.SkipLocalsInit";
     public const string Tool = "FixedNorm";
 
     /// <summary>The generator's version, written into [GeneratedCode] (tests scrub it).</summary>

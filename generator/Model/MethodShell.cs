@@ -8,8 +8,10 @@ namespace FixedNorm.Generator.Model;
 /// <param name="Namespace">The containing namespace, or null for the global namespace.</param>
 /// <param name="ContainingTypes">Outermost first, each a declaration line such as "public static partial class Kernels".</param>
 /// <param name="Signature">The implementing declaration, such as "public static partial void Norm(global::System.ReadOnlySpan&lt;float&gt; input, ...)".</param>
+/// <param name="DeclaresSkipLocalsInit">The user's declaration carries [SkipLocalsInit] already (a second one would be CS0579).</param>
 internal sealed record MethodShell(
     string HintName,
     string? Namespace,
     EquatableArray<string> ContainingTypes,
-    string Signature);
+    string Signature,
+    bool DeclaresSkipLocalsInit);

@@ -1,4 +1,5 @@
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
 
 namespace FixedNorm.Generator.Model;
 
@@ -7,8 +8,15 @@ namespace FixedNorm.Generator.Model;
 /// pipeline can combine it with every kernel and still cache.
 /// </summary>
 /// <param name="VectorFusedMultiplyAdd">Vector128/256/512.FusedMultiplyAdd exist (.NET 9 and later).</param>
-internal sealed record TargetFeatures(bool VectorFusedMultiplyAdd)
+/// <param name="SkipLocalsInit">
+/// Kernels may carry [SkipLocalsInit], so their stack buffers are not zeroed first: the project allows unsafe code (the
+/// compiler asks for it, CS0227) and the attribute exists (.NET 5 and later).
+/// </param>
+internal sealed record TargetFeatures(bool VectorFusedMultiplyAdd, bool SkipLocalsInit)
 {
+    public const string SkipLocalsInitAttribute = "System.Runtime.CompilerServices.SkipLocalsInitAttribute";
+
     public static TargetFeatures From(Compilation compilation) => new(
-        compilation.GetTypeByMetadataName("System.Runtime.Intrinsics.Vector128")?.GetMembers("FusedMultiplyAdd").Length > 0);
+        compilation.GetTypeByMetadataName("System.Runtime.Intrinsics.Vector128")?.GetMembers("FusedMultiplyAdd").Length > 0,
+        compilation.Options is CSharpCompilationOptions { AllowUnsafe: true } && compilation.GetTypeByMetadataName(SkipLocalsInitAttribute) is not null);
 }

@@ -52,7 +52,8 @@ internal static class ShellReader
         }
 
         string? ns = method.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : null;
-        return new MethodShell(HintName(method), ns, containingTypes.ToEquatableArray(), Signature(method, syntax));
+        bool skipsLocalsInit = method.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == TargetFeatures.SkipLocalsInitAttribute);
+        return new MethodShell(HintName(method), ns, containingTypes.ToEquatableArray(), Signature(method, syntax), skipsLocalsInit);
     }
 
     private static string TypeDeclarationLine(TypeDeclarationSyntax type)

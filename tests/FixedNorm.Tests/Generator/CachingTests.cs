@@ -79,6 +79,25 @@ public sealed class CachingTests
         Assert.Equal(2, reasons.Count(r => r == IncrementalStepRunReason.Unchanged || r == IncrementalStepRunReason.Cached));
     }
 
+    /// <summary>
+    /// Allowing unsafe code changes the target features only: every kernel's model is reused, and every kernel is
+    /// emitted again, now with [SkipLocalsInit] (the invalid one keeps its throwing body without it).
+    /// </summary>
+    [Fact]
+    public void AllowingUnsafeCodeReemitsEveryKernelFromItsCachedModel()
+    {
+        CSharpCompilation compilation = GeneratorHarness.CreateCompilation(Kernels);
+        GeneratorDriver driver = GeneratorHarness.CreateDriver()
+            .RunGenerators(compilation, TestContext.Current.CancellationToken)
+            .RunGenerators(compilation.WithUnsafeCode(), TestContext.Current.CancellationToken);
+        GeneratorRunResult result = driver.GetRunResult().Results.Single();
+
+        Assert.Equal(IncrementalStepRunReason.Modified, Assert.Single(Assert.Single(result.TrackedSteps["TargetFeatures"]).Outputs).Reason);
+        Assert.All(new[] { "LayerNormParsed", "BatchNormParsed" }.SelectMany(name => result.TrackedSteps[name]).SelectMany(step => step.Outputs),
+            output => Assert.True(output.Reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, output.Reason.ToString()));
+        Assert.Equal(3, result.GeneratedSources.Count(s => s.SourceText.ToString().Contains("[global::System.Runtime.CompilerServices.SkipLocalsInit]", StringComparison.Ordinal)));
+    }
+
     [Fact]
     public void ModelsHoldNoSymbolsSyntaxOrCompilations()
     {

@@ -35,7 +35,7 @@ public sealed class RobustnessDiagnosticsTests
     public void ReportsExactlyOneDiagnosticAtTheMistake(string declaration, string id, string located)
     {
         string source = Wrap(declaration);
-        GeneratorOutput output = GeneratorHarness.Run(source);
+        GeneratorOutput output = Run(source);
 
         Diagnostic diagnostic = Assert.Single(output.GeneratorDiagnostics);
         Assert.Equal(id, diagnostic.Id);
@@ -51,7 +51,7 @@ public sealed class RobustnessDiagnosticsTests
     [InlineData("[BatchNorm(8, 3)] public static partial void K(ReadOnlySpan<float> input, Span<float> output, Span<float> runing_mean, Span<float> runningVar);", "did you mean 'runningMean'?")]
     public void UnknownNamesSuggestTheNearestValidName(string declaration, string suggestion)
     {
-        Diagnostic diagnostic = Assert.Single(GeneratorHarness.Run(Wrap(declaration)).GeneratorDiagnostics);
+        Diagnostic diagnostic = Assert.Single(Run(Wrap(declaration)).GeneratorDiagnostics);
         Assert.Contains(suggestion, diagnostic.GetMessage(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal);
     }
 
@@ -63,7 +63,7 @@ public sealed class RobustnessDiagnosticsTests
         string source = container == "file"
             ? $"using System; using FixedNorm;\nfile static partial class K {{ [LayerNorm(8, 3)] static partial void Norm({Io}); }}"
             : $"using System; using FixedNorm;\npublic partial interface IK {{ [LayerNorm(8, 3)] static partial void Norm({Io}); }}";
-        GeneratorOutput output = GeneratorHarness.Run(source);
+        GeneratorOutput output = Run(source);
         Assert.Equal(id, Assert.Single(output.GeneratorDiagnostics).Id);
         Assert.Empty(output.Sources);
         Assert.Equal("", GeneratorHarness.Format(output.CompilationDiagnostics.Where(d => d.Id != id)));
@@ -75,7 +75,7 @@ public sealed class RobustnessDiagnosticsTests
     [InlineData("public static partial void K(ReadOnlySpan<float> input, Span<float> input);", "FN0028", "CS0100")]
     public void MistakesTheCompilerAlsoReportsGetOneFixedNormErrorAndNoCascade(string declaration, string id, string compilerId)
     {
-        GeneratorOutput output = GeneratorHarness.Run(Wrap("[LayerNorm(8, 3)] " + declaration));
+        GeneratorOutput output = Run(Wrap("[LayerNorm(8, 3)] " + declaration));
         Assert.Equal(id, Assert.Single(output.GeneratorDiagnostics).Id);
         Assert.Contains(output.CompilationDiagnostics, d => d.Id == compilerId);
 
@@ -89,7 +89,7 @@ public sealed class RobustnessDiagnosticsTests
     [InlineData("public class Outer { public partial struct Inner { [BatchNorm(8, 3)] partial void K(ReadOnlySpan<float> input, Span<float> output); } }", "Outer")]
     public void AContainingTypeThatIsNotPartialIsReportedNotSilentlyIgnored(string declaration, string type)
     {
-        GeneratorOutput output = GeneratorHarness.Run("using System; using FixedNorm;\n" + declaration);
+        GeneratorOutput output = Run("using System; using FixedNorm;\n" + declaration);
         Diagnostic diagnostic = Assert.Single(output.GeneratorDiagnostics);
         Assert.Equal("FN0030", diagnostic.Id);
         Assert.Contains($"'{type}'", diagnostic.GetMessage(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal);
@@ -99,7 +99,7 @@ public sealed class RobustnessDiagnosticsTests
     [Fact]
     public void MistakesInSeveralParametersOfOneKindGiveOneDiagnosticNamingThemAll()
     {
-        GeneratorOutput output = GeneratorHarness.Run("""
+        GeneratorOutput output = Run("""
             using System;
             using FixedNorm;
             public partial class Layer<T> where T : struct
@@ -116,7 +116,7 @@ public sealed class RobustnessDiagnosticsTests
     [Fact]
     public void ARepeatedParameterNameLeavesNoWarningInGeneratedCode()
     {
-        GeneratorOutput output = GeneratorHarness.Run(Wrap("[LayerNorm(8, 3)] public static partial void K(ReadOnlySpan<float> input, Span<float> output, ReadOnlySpan<float> weight, ReadOnlySpan<float> weight);"));
+        GeneratorOutput output = Run(Wrap("[LayerNorm(8, 3)] public static partial void K(ReadOnlySpan<float> input, Span<float> output, ReadOnlySpan<float> weight, ReadOnlySpan<float> weight);"));
         Assert.Equal("FN0028", Assert.Single(output.GeneratorDiagnostics).Id);
         Assert.All(output.OutputCompilation.GetDiagnostics(TestContext.Current.CancellationToken).Where(d => d.Severity >= DiagnosticSeverity.Warning),
             d => Assert.Equal("Kernels.cs", Path.GetFileName(d.Location.SourceTree?.FilePath)));
@@ -125,7 +125,7 @@ public sealed class RobustnessDiagnosticsTests
     [Fact]
     public void ASpanWhereAReadOnlySpanIsExpectedIsAccepted()
     {
-        GeneratorOutput output = GeneratorHarness.Run(Wrap("""
+        GeneratorOutput output = Run(Wrap("""
             [LayerNorm(8, 3)] public static partial void A(Span<float> input, Span<float> output, Span<float> weight);
                 [BatchNorm(8, 3, Mode = BatchNormMode.Inference)] public static partial void B(Span<float> input, Span<float> output, Span<float> runningMean, Span<float> runningVar);
             """));
@@ -136,7 +136,7 @@ public sealed class RobustnessDiagnosticsTests
     [Fact]
     public void ExtensionMethodsAndGenericContainingTypesAreSupported()
     {
-        GeneratorOutput output = GeneratorHarness.Run("""
+        GeneratorOutput output = Run("""
             using System;
             using FixedNorm;
             public static partial class Extensions
@@ -156,10 +156,13 @@ public sealed class RobustnessDiagnosticsTests
     [Fact]
     public void ATinyEpsilonWarnsButStillGeneratesTheKernel()
     {
-        GeneratorOutput output = GeneratorHarness.Run(Wrap($"[LayerNorm(8, 3, Epsilon = 1e-40)] public static partial void K({Io});"));
+        GeneratorOutput output = Run(Wrap($"[LayerNorm(8, 3, Epsilon = 1e-40)] public static partial void K({Io});"));
         Assert.Equal(DiagnosticSeverity.Warning, Assert.Single(output.GeneratorDiagnostics).Severity);
         Assert.Contains("CheckLength", Assert.Single(output.Sources).Source, StringComparison.Ordinal);
     }
+
+    /// <summary>In a project that allows unsafe code: the declarations below sit in an unsafe class.</summary>
+    private static GeneratorOutput Run(string source) => GeneratorHarness.Run(GeneratorHarness.CreateCompilation(source).WithUnsafeCode());
 
     private static string Wrap(string declaration) => $$"""
         using System;

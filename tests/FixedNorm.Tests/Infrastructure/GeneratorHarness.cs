@@ -28,6 +28,10 @@ public static class GeneratorHarness
             .ToArray();
     });
 
+    /// <summary>
+    /// A consumer project as <c>dotnet new classlib</c> makes one: no unsafe code, so the generator adds no
+    /// [SkipLocalsInit] (<see cref="WithUnsafeCode"/> for projects that allow it).
+    /// </summary>
     public static CSharpCompilation CreateCompilation(params string[] sources) =>
         CSharpCompilation.Create(
             "FixedNorm.Consumer",
@@ -36,8 +40,11 @@ public static class GeneratorHarness
             new CSharpCompilationOptions(
                 OutputKind.DynamicallyLinkedLibrary,
                 optimizationLevel: OptimizationLevel.Release,
-                allowUnsafe: true,
                 nullableContextOptions: NullableContextOptions.Enable));
+
+    /// <summary>The same project with AllowUnsafeBlocks: kernels carry [SkipLocalsInit].</summary>
+    public static CSharpCompilation WithUnsafeCode(this CSharpCompilation compilation) =>
+        compilation.WithOptions(compilation.Options.WithAllowUnsafe(true));
 
     public static GeneratorDriver CreateDriver() =>
         CSharpGeneratorDriver.Create(

@@ -12,7 +12,7 @@ public sealed record KernelDeclaration(string Name, string Attribute, string Ele
 /// <summary>How a test compilation starts the kernels' locals and stack buffers.</summary>
 public enum StackStart
 {
-    /// <summary>As the harness's compilation: unsafe code allowed.</summary>
+    /// <summary>Unsafe code allowed, so the kernels carry [SkipLocalsInit]: their stack buffers start as the stack was.</summary>
     Default,
 
     /// <summary>Unsafe code not allowed, so nothing can skip zeroing: every stack buffer starts at zero.</summary>
@@ -110,9 +110,9 @@ public sealed class CompiledKernels
         source.AppendLine("}");
 
         CSharpCompilation compilation = GeneratorHarness.CreateCompilation(source.ToString());
-        if (stack == StackStart.Zeroed)
+        if (stack != StackStart.Zeroed)
         {
-            compilation = compilation.WithOptions(compilation.Options.WithAllowUnsafe(false));
+            compilation = compilation.WithUnsafeCode();
         }
 
         GeneratorOutput output = GeneratorHarness.Run(overflowChecks ? compilation.WithOptions(compilation.Options.WithOverflowChecks(true)) : compilation);

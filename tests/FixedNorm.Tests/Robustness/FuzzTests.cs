@@ -37,7 +37,7 @@ public sealed class FuzzTests
             source.AppendLine("}");
             declarations += kernels.Length;
 
-            GeneratorOutput output = GeneratorHarness.Run(source.ToString()); // throws if the generator threw
+            GeneratorOutput output = GeneratorHarness.Run(GeneratorHarness.CreateCompilation(source.ToString()).WithUnsafeCode()); // throws if the generator threw
             Assert.DoesNotContain(output.CompilationDiagnostics, d => d.Id is "CS8784" or "CS8785");
             Diagnostic[] inGenerated = output.OutputCompilation.GetDiagnostics(TestContext.Current.CancellationToken)
                 .Where(d => d.Severity == DiagnosticSeverity.Error && d.Location.SourceTree?.FilePath.EndsWith(".g.cs", StringComparison.Ordinal) == true)

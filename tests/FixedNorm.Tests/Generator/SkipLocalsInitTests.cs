@@ -1,0 +1,104 @@
+using FixedNorm.Tests.Infrastructure;
+using Microsoft.CodeAnalysis;
+
+namespace FixedNorm.Tests.Generator;
+
+/// <summary>
+/// In a project that allows unsafe code, generated kernels carry [SkipLocalsInit]: their stack buffers (weight and bias
+/// copies, per-channel tables, sums) are not zeroed on every call (StackStartTests shows every buffer is written before
+/// it is read). Without unsafe code the attribute would not compile (CS0227), so it is not there; where the user's
+/// declaration has it already, a second one would not compile either (CS0579).
+/// </summary>
+public sealed class SkipLocalsInitTests
+{
+    private const string Attribute = "[global::System.Runtime.CompilerServices.SkipLocalsInit]";
+
+    private const string Kernels = """
+        using System;
+        using FixedNorm;
+
+        namespace Demo;
+
+        public static partial class Kernels
+        {
+            [LayerNorm(64, 768)]
+            public static partial void Aligned(ReadOnlySpan<float> input, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, Span<float> output);
+
+            [BatchNorm(32, 64, 128)]
+            public static partial void Training(ReadOnlySpan<float> input, Span<float> runningMean, Span<float> runningVar, Span<float> output);
+
+            [LayerNorm(8, 3)]
+            public static partial void Small(ReadOnlySpan<float> input, Span<float> output);
+        }
+        """;
+
+    [Fact]
+    public void AProjectWithoutUnsafeCodeGetsNoAttribute()
+    {
+        GeneratorOutput output = GeneratorHarness.Run(GeneratorHarness.CreateCompilation(Kernels));
+
+        Assert.Equal(3, output.Sources.Length);
+        Assert.All(output.Sources, s => Assert.DoesNotContain(Attribute, s.Source, StringComparison.Ordinal));
+        AssertNoErrors(output);
+    }
+
+    [Fact]
+    public void AProjectWithUnsafeCodeGetsItOnEveryKernel()
+    {
+        GeneratorOutput output = GeneratorHarness.Run(GeneratorHarness.CreateCompilation(Kernels).WithUnsafeCode());
+
+        Assert.Equal(3, output.Sources.Length);
+        Assert.All(output.Sources, s =>
+        {
+            string[] lines = s.Source.Split('\n').Select(l => l.Trim()).ToArray();
+            int attribute = Array.IndexOf(lines, Attribute);
+            Assert.True(attribute >= 0, s.HintName);
+            Assert.StartsWith("[global::System.CodeDom.Compiler.GeneratedCode(", lines[attribute + 1], StringComparison.Ordinal);
+            Assert.Single(lines, l => l == Attribute);
+        });
+        AssertNoErrors(output);
+    }
+
+    [Fact]
+    public void ADeclarationThatHasItAlreadyGetsNoSecond()
+    {
+        string declared = Kernels.Replace(
+            "[LayerNorm(64, 768)]",
+            "[LayerNorm(64, 768), System.Runtime.CompilerServices.SkipLocalsInit]",
+            StringComparison.Ordinal);
+        GeneratorOutput output = GeneratorHarness.Run(GeneratorHarness.CreateCompilation(declared).WithUnsafeCode());
+
+        Assert.DoesNotContain(Attribute, Assert.Single(output.Sources, s => s.HintName == "Demo.Kernels.Aligned.g.cs").Source, StringComparison.Ordinal);
+        Assert.All(output.Sources.Where(s => s.HintName != "Demo.Kernels.Aligned.g.cs"), s => Assert.Contains(Attribute, s.Source, StringComparison.Ordinal));
+        AssertNoErrors(output);
+    }
+
+    /// <summary>The check above is needed: the same attribute on both parts of a partial method is CS0579.</summary>
+    [Fact]
+    public void TheAttributeTwiceDoesNotCompile()
+    {
+        string twice = """
+            [System.Runtime.CompilerServices.SkipLocalsInit] static partial void M();
+            [System.Runtime.CompilerServices.SkipLocalsInit] static partial void M() { }
+            """;
+        var compilation = GeneratorHarness.CreateCompilation($"static partial class C {{ {twice} }}").WithUnsafeCode();
+        Assert.Contains(compilation.GetDiagnostics(TestContext.Current.CancellationToken), d => d.Id == "CS0579");
+    }
+
+    [Fact]
+    public void AMethodWithErrorsGetsNoAttributeOnItsThrowingBody()
+    {
+        GeneratorOutput output = GeneratorHarness.Run(GeneratorHarness.CreateCompilation(
+            Kernels.Replace("[LayerNorm(8, 3)]", "[LayerNorm(8, 3, Axis = 7)]", StringComparison.Ordinal)).WithUnsafeCode());
+
+        string small = Assert.Single(output.Sources, s => s.HintName == "Demo.Kernels.Small.g.cs").Source;
+        Assert.Contains("throw new global::System.InvalidOperationException", small, StringComparison.Ordinal);
+        Assert.DoesNotContain(Attribute, small, StringComparison.Ordinal);
+    }
+
+    private static void AssertNoErrors(GeneratorOutput output)
+    {
+        Diagnostic[] errors = [.. output.OutputCompilation.GetDiagnostics(TestContext.Current.CancellationToken).Where(d => d.Severity == DiagnosticSeverity.Error)];
+        Assert.True(errors.Length == 0, GeneratorHarness.Format(errors));
+    }
+}
