@@ -114,6 +114,10 @@ public sealed partial class PackageFixture : IAsyncLifetime
                 <RuntimeIdentifier>{RuntimeIdentifier}</RuntimeIdentifier>
                 <SelfContained>true</SelfContained>
               </PropertyGroup>
+              <!-- The net10.0 build allows unsafe code, so its kernels carry [SkipLocalsInit]; the net8.0 build does not. -->
+              <PropertyGroup Condition="'$(TargetFramework)' == 'net10.0'">
+                <AllowUnsafeBlocks>true</AllowUnsafeBlocks>
+              </PropertyGroup>
               <ItemGroup>
                 <PackageReference Include="FixedNorm" Version="[{Version}]" />
               </ItemGroup>

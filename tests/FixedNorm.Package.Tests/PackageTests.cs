@@ -73,9 +73,9 @@ public sealed class PackageTests(PackageFixture package) : IClassFixture<Package
     }
 
     [Theory]
-    [InlineData("net8.0", ".NET 8.")]
-    [InlineData("net10.0", ".NET 10.")]
-    public void ConsumerPrintsTheNumbersOfAFloat64Reference(string targetFramework, string runtime)
+    [InlineData("net8.0", ".NET 8.", true)]
+    [InlineData("net10.0", ".NET 10.", false)] // AllowUnsafeBlocks: the kernels carry [SkipLocalsInit]
+    public void ConsumerPrintsTheNumbersOfAFloat64Reference(string targetFramework, string runtime, bool initLocals)
     {
         string printed = package.ConsumerOutput[targetFramework];
         Dictionary<string, string> lines = printed.Split('\n')
@@ -93,6 +93,7 @@ public sealed class PackageTests(PackageFixture package) : IClassFixture<Package
         // Ran on the runtime it was built for, with the package's library for that framework.
         Assert.StartsWith(runtime, lines["framework"], StringComparison.Ordinal);
         Assert.Equal($".NETCoreApp,Version=v{targetFramework["net".Length..]}", lines["library"]);
+        Assert.Equal(initLocals.ToString(), lines["initlocals"]);
         // The package's runtime check: an output of the wrong length is refused.
         Assert.Equal("output", lines["check"]);
 

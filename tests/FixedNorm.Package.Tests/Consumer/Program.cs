@@ -12,6 +12,8 @@ CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 
 Console.WriteLine($"framework {RuntimeInformation.FrameworkDescription}");
 Console.WriteLine($"library {typeof(LayerNormAttribute).Assembly.GetCustomAttribute<TargetFrameworkAttribute>()?.FrameworkName}");
+// Whether the kernels zero their locals and stack buffers on entry (not where the project allows unsafe code).
+Console.WriteLine($"initlocals {typeof(Block).GetMethod(nameof(Block.Train))!.GetMethodBody()!.InitLocals}");
 
 float[] small = Data(24, seed: 1);
 var smallOutput = new float[24];
