@@ -22,7 +22,7 @@ public sealed partial class StackStartTests
     private static readonly string[] Training = ["input", "weight", "bias", "runningMean", "runningVar", "output"];
     private static readonly string[] Inference = ["input", "weight", "bias", "runningMean", "runningVar", "output"];
 
-    private static readonly Case[] Cases =
+    internal static readonly Case[] Cases =
     [
         // LayerNorm: the transposed, per-group, aligned (weight and bias copied to the stack), batched and streamed plans.
         new("LnTiny", "[LayerNorm(8, 3)]", "float", 24, 3, 8, Affine),

@@ -1,0 +1,42 @@
+using System.Text;
+using FixedNorm.Tests.Infrastructure;
+using FixedNorm.Tests.Robustness;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+
+namespace FixedNorm.Tests.Generator;
+
+/// <summary>
+/// Generated code compiles at every language version a consumer can declare kernels in: from C# 9, the first with
+/// partial methods that have an access modifier (extended partial methods), to the latest. A project on .NET 8 may set
+/// LangVersion down to that; generated sources are parsed with the project's own version. The kernels are the ones
+/// that between them cover every plan with a stack buffer (<see cref="StackStartTests"/>).
+/// </summary>
+public sealed class LanguageVersionTests
+{
+    public static TheoryData<LanguageVersion> Versions() => new(LanguageVersion.CSharp9, LanguageVersion.CSharp10, LanguageVersion.CSharp11, LanguageVersion.CSharp12, LanguageVersion.CSharp13, LanguageVersion.Latest);
+
+    [Theory]
+    [MemberData(nameof(Versions))]
+    public void TheKernelsCompileWithoutErrors(LanguageVersion version)
+    {
+        var source = new StringBuilder("using System;\nusing FixedNorm;\nnamespace Demo\n{\npublic static partial class Kernels\n{\n");
+        foreach (StackStartTests.Case c in StackStartTests.Cases)
+        {
+            bool inference = c.Attribute.Contains("Inference", StringComparison.Ordinal);
+            string parameters = string.Join(", ", c.Parameters.Select(p =>
+                $"{(p is "output" or "mean" or "rstd" || (!inference && p is "runningMean" or "runningVar") ? "Span" : "ReadOnlySpan")}<{c.Type}> {p}"));
+            source.AppendLine($"    {c.Attribute} public static partial void {c.Name}({parameters});");
+        }
+
+        source.AppendLine("}\n}");
+        var parse = new CSharpParseOptions(version);
+        CSharpCompilation compilation = GeneratorHarness.CreateCompilation(source.ToString());
+        compilation = compilation.ReplaceSyntaxTree(compilation.SyntaxTrees[0], CSharpSyntaxTree.ParseText(source.ToString(), parse, "Kernels.cs", cancellationToken: TestContext.Current.CancellationToken));
+        GeneratorDriver driver = CSharpGeneratorDriver.Create([new FixedNorm.Generator.KernelGenerator().AsSourceGenerator()], parseOptions: parse)
+            .RunGeneratorsAndUpdateCompilation(compilation, out Compilation output, out _, TestContext.Current.CancellationToken);
+        Diagnostic[] errors = [.. output.GetDiagnostics(TestContext.Current.CancellationToken).Where(d => d.Severity == DiagnosticSeverity.Error)];
+        Assert.True(errors.Length == 0, string.Join("\n", errors.Take(20).Select(e => e.ToString())));
+        Assert.Equal(StackStartTests.Cases.Length, driver.GetRunResult().GeneratedTrees.Length);
+    }
+}
