@@ -7,7 +7,8 @@ using Microsoft.CodeAnalysis.CSharp;
 namespace FixedNorm.Tests.Generator;
 
 /// <summary>
-/// Generated code compiles at every language version a consumer can declare kernels in: from C# 9, the first with
+/// Generated code compiles without a warning, at the highest warning wave (the SDK raises the level with each .NET
+/// version), at every language version a consumer can declare kernels in: from C# 9, the first with
 /// partial methods that have an access modifier (extended partial methods), to the latest. A project on .NET 8 may set
 /// LangVersion down to that; generated sources are parsed with the project's own version. The kernels are the ones
 /// that between them cover every plan with a stack buffer (<see cref="StackStartTests"/>).
@@ -18,7 +19,7 @@ public sealed class LanguageVersionTests
 
     [Theory]
     [MemberData(nameof(Versions))]
-    public void TheKernelsCompileWithoutErrors(LanguageVersion version)
+    public void TheKernelsCompileWithoutWarnings(LanguageVersion version)
     {
         var source = new StringBuilder("using System;\nusing FixedNorm;\nnamespace Demo\n{\npublic static partial class Kernels\n{\n");
         foreach (StackStartTests.Case c in StackStartTests.Cases)
@@ -32,11 +33,12 @@ public sealed class LanguageVersionTests
         source.AppendLine("}\n}");
         var parse = new CSharpParseOptions(version);
         CSharpCompilation compilation = GeneratorHarness.CreateCompilation(source.ToString());
+        compilation = compilation.WithOptions(compilation.Options.WithWarningLevel(9999));
         compilation = compilation.ReplaceSyntaxTree(compilation.SyntaxTrees[0], CSharpSyntaxTree.ParseText(source.ToString(), parse, "Kernels.cs", cancellationToken: TestContext.Current.CancellationToken));
         GeneratorDriver driver = CSharpGeneratorDriver.Create([new FixedNorm.Generator.KernelGenerator().AsSourceGenerator()], parseOptions: parse)
             .RunGeneratorsAndUpdateCompilation(compilation, out Compilation output, out _, TestContext.Current.CancellationToken);
-        Diagnostic[] errors = [.. output.GetDiagnostics(TestContext.Current.CancellationToken).Where(d => d.Severity == DiagnosticSeverity.Error)];
-        Assert.True(errors.Length == 0, string.Join("\n", errors.Take(20).Select(e => e.ToString())));
+        Diagnostic[] warnings = [.. output.GetDiagnostics(TestContext.Current.CancellationToken).Where(d => d.Severity >= DiagnosticSeverity.Warning)];
+        Assert.True(warnings.Length == 0, string.Join("\n", warnings.Take(20).Select(e => e.ToString())));
         Assert.Equal(StackStartTests.Cases.Length, driver.GetRunResult().GeneratedTrees.Length);
     }
 }
