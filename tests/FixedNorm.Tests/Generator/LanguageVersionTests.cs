@@ -8,7 +8,7 @@ namespace FixedNorm.Tests.Generator;
 
 /// <summary>
 /// Generated code compiles without a warning, at the highest warning wave (the SDK raises the level with each .NET
-/// version), at every language version a consumer can declare kernels in: from C# 9, the first with
+/// version) and with documentation comments checked (GenerateDocumentationFile), at every language version a consumer can declare kernels in: from C# 9, the first with
 /// partial methods that have an access modifier (extended partial methods), to the latest. A project on .NET 8 may set
 /// LangVersion down to that; generated sources are parsed with the project's own version. The kernels are the ones
 /// that between them cover every plan with a stack buffer (<see cref="StackStartTests"/>).
@@ -21,17 +21,17 @@ public sealed class LanguageVersionTests
     [MemberData(nameof(Versions))]
     public void TheKernelsCompileWithoutWarnings(LanguageVersion version)
     {
-        var source = new StringBuilder("using System;\nusing FixedNorm;\nnamespace Demo\n{\npublic static partial class Kernels\n{\n");
+        var source = new StringBuilder("using System;\nusing FixedNorm;\nnamespace Demo\n{\n/// <summary>Kernels.</summary>\npublic static partial class Kernels\n{\n");
         foreach (StackStartTests.Case c in StackStartTests.Cases)
         {
             bool inference = c.Attribute.Contains("Inference", StringComparison.Ordinal);
             string parameters = string.Join(", ", c.Parameters.Select(p =>
                 $"{(p is "output" or "mean" or "rstd" || (!inference && p is "runningMean" or "runningVar") ? "Span" : "ReadOnlySpan")}<{c.Type}> {p}"));
-            source.AppendLine($"    {c.Attribute} public static partial void {c.Name}({parameters});");
+            source.AppendLine($"    /// <summary>{c.Name}.</summary>\n    {c.Attribute} public static partial void {c.Name}({parameters});");
         }
 
         source.AppendLine("}\n}");
-        var parse = new CSharpParseOptions(version);
+        var parse = new CSharpParseOptions(version, DocumentationMode.Diagnose);
         CSharpCompilation compilation = GeneratorHarness.CreateCompilation(source.ToString());
         compilation = compilation.WithOptions(compilation.Options.WithWarningLevel(9999));
         compilation = compilation.ReplaceSyntaxTree(compilation.SyntaxTrees[0], CSharpSyntaxTree.ParseText(source.ToString(), parse, "Kernels.cs", cancellationToken: TestContext.Current.CancellationToken));
