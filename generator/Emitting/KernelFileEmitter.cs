@@ -32,8 +32,7 @@ internal static class KernelFileEmitter
 
         if (kernel is not null && features.SkipLocalsInit && !shell.DeclaresSkipLocalsInit)
         {
-            // The project allows unsafe code: the kernel's stack buffers are written before they are read, so they are not
-            // zeroed first.
+            writer.Line("// The project allows unsafe code, so the stack buffers (written before they are read) are not zeroed first.");
             writer.Line($"[{Names.SkipLocalsInit}]");
         }
 
