@@ -61,19 +61,24 @@ internal static class InOrderBatchNormEmitter
         // for them).
         bool totals = !vectorPartials || !passes.CoveredByVectors(plan.Inner);
 
-        writer.Line("// Per channel: shift (its first value); its sums and sums of squares, in double, cleared here (stackalloc's memory");
-        writer.Line("// is zero only where nothing skips initializing locals: [SkipLocalsInit] on the method, its type or its module does);");
-        writer.Line("// mu (the mean of x - shift), scale and bias for pass 2.");
+        bool cleared = !features.StackZeroed;
+        writer.Line(cleared
+            ? "// Per channel: shift (its first value); its sums and sums of squares, in double, cleared here (the project allows"
+            : "// Per channel: shift (its first value); its sums and sums of squares, in double (stackalloc starts them at zero:");
+        writer.Line(cleared
+            ? "// unsafe code, so [SkipLocalsInit] may leave stackalloc's memory as it was); mu (the mean of x - shift), scale and"
+            : "// the project does not allow unsafe code, which [SkipLocalsInit] needs); mu (the mean of x - shift), scale and");
+        writer.Line("// bias for pass 2.");
         DeclareBuffers(writer, type, channels, "shifts");
         if (totals)
         {
-            DeclareBuffers(writer, "double", channels, cleared: true, "sums", "squares");
+            DeclareBuffers(writer, "double", channels, cleared, "sums", "squares");
         }
 
         if (vectorPartials)
         {
             writer.Line("// Whole vectors add into two double vectors per channel (partials), whose lanes are added once at the end.");
-            DeclareBuffers(writer, "double", channels * passes.PartialsLength, cleared: true, "partials");
+            DeclareBuffers(writer, "double", channels * passes.PartialsLength, cleared, "partials");
         }
 
         DeclareBuffers(writer, type, channels, "mus", "scales", "biases");
@@ -363,8 +368,8 @@ internal static class InOrderBatchNormEmitter
         DeclareBuffers(writer, type, count, cleared: false, names);
 
     /// <summary>
-    /// The same, each buffer <paramref name="cleared"/> where the kernel adds into it: stackalloc's memory is zero only
-    /// where nothing skips initializing locals.
+    /// The same, each buffer <paramref name="cleared"/> where the kernel adds into it and stackalloc's memory may not start
+    /// at zero (<see cref="TargetFeatures.StackZeroed"/>).
     /// </summary>
     internal static void DeclareBuffers(SourceWriter writer, string type, int count, bool cleared, params string[] names)
     {

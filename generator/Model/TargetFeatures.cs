@@ -8,15 +8,25 @@ namespace FixedNorm.Generator.Model;
 /// pipeline can combine it with every kernel and still cache.
 /// </summary>
 /// <param name="VectorFusedMultiplyAdd">Vector128/256/512.FusedMultiplyAdd exist (.NET 9 and later).</param>
-/// <param name="SkipLocalsInit">
-/// Kernels may carry [SkipLocalsInit], so their stack buffers are not zeroed first: the project allows unsafe code (the
-/// compiler asks for it, CS0227) and the attribute exists (.NET 5 and later).
+/// <param name="StackZeroed">
+/// stackalloc's memory starts at zero: the project does not allow unsafe code, which [SkipLocalsInit] needs wherever it
+/// is applied (method, type or module; CS0227). Otherwise a kernel clears the stack buffers it adds into itself.
 /// </param>
-internal sealed record TargetFeatures(bool VectorFusedMultiplyAdd, bool SkipLocalsInit)
+/// <param name="SkipLocalsInit">
+/// Kernels may carry [SkipLocalsInit], so their stack buffers are not zeroed first: the project allows unsafe code and
+/// exactly one attribute of that name exists (.NET 5 and later, or a project's own polyfill; a polyfill left in on a
+/// framework that has it would make the name ambiguous, CS0436).
+/// </param>
+internal sealed record TargetFeatures(bool VectorFusedMultiplyAdd, bool StackZeroed, bool SkipLocalsInit)
 {
     public const string SkipLocalsInitAttribute = "System.Runtime.CompilerServices.SkipLocalsInitAttribute";
 
-    public static TargetFeatures From(Compilation compilation) => new(
-        compilation.GetTypeByMetadataName("System.Runtime.Intrinsics.Vector128")?.GetMembers("FusedMultiplyAdd").Length > 0,
-        compilation.Options is CSharpCompilationOptions { AllowUnsafe: true } && compilation.GetTypeByMetadataName(SkipLocalsInitAttribute) is not null);
+    public static TargetFeatures From(Compilation compilation)
+    {
+        bool unsafeCode = compilation.Options is CSharpCompilationOptions { AllowUnsafe: true };
+        return new(
+            compilation.GetTypeByMetadataName("System.Runtime.Intrinsics.Vector128")?.GetMembers("FusedMultiplyAdd").Length > 0,
+            StackZeroed: !unsafeCode,
+            SkipLocalsInit: unsafeCode && compilation.GetTypesByMetadataName(SkipLocalsInitAttribute).Length == 1);
+    }
 }

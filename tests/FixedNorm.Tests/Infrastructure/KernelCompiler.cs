@@ -20,8 +20,9 @@ public enum StackStart
 
     /// <summary>
     /// <c>[module: SkipLocalsInit]</c>, as a user may write it, and every call made right after filling the stack below
-    /// the caller with set bits (a NaN in every float and double): a kernel that reads a stack buffer before writing it
-    /// reads NaNs.
+    /// the caller with one byte (<see cref="CompiledKernels.SetStackFill"/>; 0x3F by default, 0.75 in every float and
+    /// 4.8e-4 in every double): a kernel that reads a stack buffer before writing it reads those values. The first call
+    /// of a kernel also compiles it, on the same stack, so only later calls are sure to see the fill.
     /// </summary>
     Dirty,
 }
@@ -89,8 +90,9 @@ public sealed class CompiledKernels
         source.AppendLine("{");
         if (dirty)
         {
+            source.AppendLine("    public static byte StackFill = 0x3F;");
             source.AppendLine("    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]");
-            source.AppendLine("    private static void Dirty() { Span<byte> below = stackalloc byte[256 * 1024]; below.Fill(0xFF); Keep(below); }");
+            source.AppendLine("    private static void Dirty() { Span<byte> below = stackalloc byte[256 * 1024]; below.Fill(StackFill); Keep(below); }");
             source.AppendLine("    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]");
             source.AppendLine("    private static void Keep(Span<byte> below) { if (below[below.Length / 2] == 0) throw new InvalidOperationException(); }");
         }
@@ -146,6 +148,14 @@ public sealed class CompiledKernels
             output.Sources.Select(s => s.Source).ToArray(),
             [.. output.GeneratorDiagnostics, .. output.CompilationDiagnostics]);
     }
+
+    /// <summary>
+    /// The byte a <see cref="StackStart.Dirty"/> compilation fills the stack with before each call. Finite values are the
+    /// searching case: a NaN or a huge value makes a kernel's sums fail its finiteness or outlier checks, and the exact
+    /// fallback then repairs most of what it did.
+    /// </summary>
+    public void SetStackFill(byte fill) =>
+        (_type.GetField("StackFill") ?? throw new InvalidOperationException("Not a StackStart.Dirty compilation.")).SetValue(null, fill);
 
     /// <summary>Kernel <paramref name="name"/> itself (not its array wrappers).</summary>
     public MethodInfo Method(string name) => _type.GetMethod(name) ?? throw new ArgumentException($"No kernel {name}.");
