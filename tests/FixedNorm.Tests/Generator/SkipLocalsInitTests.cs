@@ -60,13 +60,15 @@ public sealed class SkipLocalsInitTests
         AssertNoErrors(output);
     }
 
-    [Fact]
-    public void ADeclarationThatHasItAlreadyGetsNoSecond()
+    /// <summary>However the declaration writes it: beside the kernel's attribute, with a method target, through an alias.</summary>
+    [Theory]
+    [InlineData("[LayerNorm(64, 768), System.Runtime.CompilerServices.SkipLocalsInit]")]
+    [InlineData("[method: System.Runtime.CompilerServices.SkipLocalsInitAttribute] [LayerNorm(64, 768)]")]
+    [InlineData("[Skip] [LayerNorm(64, 768)]")]
+    public void ADeclarationThatHasItAlreadyGetsNoSecond(string attributes)
     {
-        string declared = Kernels.Replace(
-            "[LayerNorm(64, 768)]",
-            "[LayerNorm(64, 768), System.Runtime.CompilerServices.SkipLocalsInit]",
-            StringComparison.Ordinal);
+        string declared = "using Skip = System.Runtime.CompilerServices.SkipLocalsInitAttribute;\n"
+            + Kernels.Replace("[LayerNorm(64, 768)]", attributes, StringComparison.Ordinal);
         GeneratorOutput output = GeneratorHarness.Run(GeneratorHarness.CreateCompilation(declared).WithUnsafeCode());
 
         Assert.DoesNotContain(Attribute, Assert.Single(output.Sources, s => s.HintName == "Demo.Kernels.Aligned.g.cs").Source, StringComparison.Ordinal);
