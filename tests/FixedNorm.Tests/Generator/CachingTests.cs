@@ -98,6 +98,30 @@ public sealed class CachingTests
         Assert.Equal(3, result.GeneratedSources.Count(s => s.SourceText.ToString().Contains("[global::System.Runtime.CompilerServices.SkipLocalsInit]", StringComparison.Ordinal)));
     }
 
+    /// <summary>
+    /// A user's own [SkipLocalsInit] on one declaration (the last, so no other moves) changes that kernel's model only:
+    /// its file drops the generator's attribute, the other valid kernels keep theirs.
+    /// </summary>
+    [Fact]
+    public void AddingSkipLocalsInitToOneDeclarationChangesOnlyThatKernel()
+    {
+        CSharpCompilation compilation = GeneratorHarness.CreateCompilation(Kernels).WithUnsafeCode();
+        CSharpCompilation edited = compilation.ReplaceSyntaxTree(
+            compilation.SyntaxTrees[0],
+            Parse(Kernels.Replace("[BatchNorm(16, 4, Mode = BatchNormMode.Training)]", "[BatchNorm(16, 4), System.Runtime.CompilerServices.SkipLocalsInit]"), "Kernels.cs"));
+
+        GeneratorDriver driver = GeneratorHarness.CreateDriver().RunGenerators(compilation, TestContext.Current.CancellationToken).RunGenerators(edited, TestContext.Current.CancellationToken);
+        GeneratorRunResult result = driver.GetRunResult().Results.Single();
+        IncrementalStepRunReason Reason(string step) => Assert.Single(Assert.Single(result.TrackedSteps[step]).Outputs).Reason;
+        Assert.Equal(IncrementalStepRunReason.Modified, Reason("BatchNormParsed"));
+        Assert.All(result.TrackedSteps["LayerNormParsed"].SelectMany(step => step.Outputs),
+            output => Assert.True(output.Reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, output.Reason.ToString()));
+        string[] carrying = [.. result.GeneratedSources
+            .Where(s => s.SourceText.ToString().Contains("[global::System.Runtime.CompilerServices.SkipLocalsInit]", StringComparison.Ordinal))
+            .Select(s => s.HintName)];
+        Assert.Equal(["Demo.Kernels.Small.g.cs", "Demo.Kernels.Wide.g.cs"], carrying.Order()); // Invalid throws: none
+    }
+
     [Fact]
     public void ModelsHoldNoSymbolsSyntaxOrCompilations()
     {
