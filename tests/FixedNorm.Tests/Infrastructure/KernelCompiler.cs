@@ -76,7 +76,7 @@ public sealed class CompiledKernels
         IEnumerable<KernelDeclaration> kernels, bool overflowChecks = true, Func<string, string>? rewrite = null, StackStart stack = StackStart.Default)
     {
         bool dirty = stack == StackStart.Dirty;
-        string call = dirty ? "{ Dirty(); {0}; }" : "=> {0};";
+        string Body(string call) => dirty ? $"{{ Dirty(); {call}; }}" : $"=> {call};";
         var source = new StringBuilder();
         source.AppendLine("using System;");
         source.AppendLine("using FixedNorm;");
@@ -104,9 +104,9 @@ public sealed class CompiledKernels
             source.AppendLine($"    {kernel.Attribute}");
             source.AppendLine($"    public static partial void {kernel.Name}({parameters});");
             string arrays = string.Join(", ", kernel.Parameters.Select(p => $"{t}[] {p}"));
-            source.AppendLine($"    public static void {kernel.Name}_Run({arrays}) " + call.Replace("{0}", $"{kernel.Name}({string.Join(", ", kernel.Parameters)})"));
-            source.AppendLine($"    public static void {kernel.Name}_RunFrom(int start, {arrays}) " + call.Replace("{0}", $"{kernel.Name}({string.Join(", ", kernel.Parameters.Select(p => $"{p}.AsSpan(start)"))})"));
-            source.AppendLine($"    public static void {kernel.Name}_RunSlices(int[] starts, int[] lengths, {arrays}) " + call.Replace("{0}", $"{kernel.Name}({string.Join(", ", kernel.Parameters.Select((p, i) => $"{p}.AsSpan(starts[{i}], lengths[{i}])"))})"));
+            source.AppendLine($"    public static void {kernel.Name}_Run({arrays}) " + Body($"{kernel.Name}({string.Join(", ", kernel.Parameters)})"));
+            source.AppendLine($"    public static void {kernel.Name}_RunFrom(int start, {arrays}) " + Body($"{kernel.Name}({string.Join(", ", kernel.Parameters.Select(p => $"{p}.AsSpan(start)"))})"));
+            source.AppendLine($"    public static void {kernel.Name}_RunSlices(int[] starts, int[] lengths, {arrays}) " + Body($"{kernel.Name}({string.Join(", ", kernel.Parameters.Select((p, i) => $"{p}.AsSpan(starts[{i}], lengths[{i}])"))})"));
         }
 
         source.AppendLine("}");
