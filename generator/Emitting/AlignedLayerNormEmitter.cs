@@ -16,7 +16,7 @@ namespace FixedNorm.Generator.Emitting;
 internal static class AlignedLayerNormEmitter
 {
     public static void Emit(SourceWriter writer, LayerNormSpec spec, LayerNormPlan plan, TargetFeatures features) =>
-        VectorPasses.EmitPerWidth(writer, width => EmitPath(writer, spec, plan, width, new VectorPasses(writer, spec.Element, width, features.VectorFusedMultiplyAdd)));
+        VectorPasses.EmitPerWidth(writer, spec.Element, LayerNormEmitter.Spans(spec, plan), width => EmitPath(writer, spec, plan, width, new VectorPasses(writer, spec.Element, width, features.VectorFusedMultiplyAdd)));
 
     private static void EmitPath(SourceWriter writer, LayerNormSpec spec, LayerNormPlan plan, VectorWidth width, VectorPasses passes)
     {
@@ -45,7 +45,7 @@ internal static class AlignedLayerNormEmitter
                 if (has)
                 {
                     writer.Line($"ref {type} {name}Copy = ref {at};");
-                    writer.Line($"{name}.CopyTo({Names.MemoryMarshal}.CreateSpan(ref {name}Copy, {n}));");
+                    writer.Line($"{Names.MemoryMarshal}.CreateReadOnlySpan(ref {name}Ref, {n}).CopyTo({Names.MemoryMarshal}.CreateSpan(ref {name}Copy, {n}));");
                     writer.Line($"ref {type} {name}H = ref {Names.Unsafe}.Add(ref {name}Copy, head);");
                     at = $"{Names.Unsafe}.Add(ref {name}Copy, {n})";
                 }

@@ -43,23 +43,7 @@ internal static class BatchNormEmitter
             _ => "per channel, scalar loops with constant trip counts, statistics in double.",
         });
 
-        int total = plan.Outer * plan.Channels * plan.Inner;
-        var spans = new List<SpanParameter> { new("input", total, Written: false), new("output", total, Written: true) };
-        void Add(bool present, string name, bool written)
-        {
-            if (present)
-            {
-                spans.Add(new SpanParameter(name, plan.Channels, written));
-            }
-        }
-
-        Add(spec.HasWeight, "weight", written: false);
-        Add(spec.HasBias, "bias", written: false);
-        Add(spec.HasRunningStatistics || !spec.Training, "runningMean", written: spec.Training);
-        Add(spec.HasRunningStatistics || !spec.Training, "runningVar", written: spec.Training);
-        Add(spec.HasMean, "mean", written: true);
-        Add(spec.HasRstd, "rstd", written: true);
-
+        IReadOnlyList<SpanParameter> spans = Spans(spec, plan);
         writer.Line();
         EntryChecks.Emit(writer, spec.Element, spans);
 
@@ -84,6 +68,29 @@ internal static class BatchNormEmitter
                 VectorBatchNormEmitter.EmitBlocks(writer, spec, plan, features);
                 break;
         }
+    }
+
+    /// <summary>The kernel's span parameters, in the order the entry checks take them.</summary>
+    public static IReadOnlyList<SpanParameter> Spans(BatchNormSpec spec, BatchNormPlan plan)
+    {
+        int total = plan.Outer * plan.Channels * plan.Inner;
+        var spans = new List<SpanParameter> { new("input", total, Written: false), new("output", total, Written: true) };
+        void Add(bool present, string name, bool written)
+        {
+            if (present)
+            {
+                spans.Add(new SpanParameter(name, plan.Channels, written));
+            }
+        }
+
+        Add(spec.HasWeight, "weight", written: false);
+        Add(spec.HasBias, "bias", written: false);
+        Add(spec.HasRunningStatistics || !spec.Training, "runningMean", written: spec.Training);
+        Add(spec.HasRunningStatistics || !spec.Training, "runningVar", written: spec.Training);
+        Add(spec.HasMean, "mean", written: true);
+        Add(spec.HasRstd, "rstd", written: true);
+
+        return spans;
     }
 
     /// <summary>

@@ -19,7 +19,7 @@ namespace FixedNorm.Generator.Emitting;
 internal static class BatchedLayerNormEmitter
 {
     public static void Emit(SourceWriter writer, LayerNormSpec spec, LayerNormPlan plan, TargetFeatures features) =>
-        VectorPasses.EmitPerWidth(writer, width => EmitPath(writer, spec, plan, width, features));
+        VectorPasses.EmitPerWidth(writer, spec.Element, LayerNormEmitter.Spans(spec, plan), width => EmitPath(writer, spec, plan, width, features));
 
     private static void EmitPath(SourceWriter writer, LayerNormSpec spec, LayerNormPlan plan, VectorWidth width, TargetFeatures features)
     {

@@ -27,6 +27,35 @@ internal static class LayerNormEmitter
             ? $"// Plan: aligned vector passes ({widths} by hardware), each group's sums in the store loop of the group before it, in chunks of {Limits.SumChunk} added into a double."
             : $"// Plan: vector passes per group ({widths} by hardware), sums in chunks of {Limits.SumChunk} added into a double.");
 
+        IReadOnlyList<SpanParameter> spans = Spans(spec, plan);
+        writer.Line();
+        EntryChecks.Emit(writer, spec.Element, spans);
+
+        if (plan.Strategy == GroupStrategy.Scalar)
+        {
+            ScalarLayerNormEmitter.Emit(writer, spec, plan);
+        }
+        else if (plan.Strategy == GroupStrategy.Transposed)
+        {
+            TransposedLayerNormEmitter.Emit(writer, spec, plan, features);
+        }
+        else if (plan.Strategy == GroupStrategy.Batched)
+        {
+            BatchedLayerNormEmitter.Emit(writer, spec, plan, features);
+        }
+        else if (plan.Strategy == GroupStrategy.Aligned)
+        {
+            AlignedLayerNormEmitter.Emit(writer, spec, plan, features);
+        }
+        else
+        {
+            VectorLayerNormEmitter.Emit(writer, spec, plan, features);
+        }
+    }
+
+    /// <summary>The kernel's span parameters, in the order the entry checks take them.</summary>
+    public static IReadOnlyList<SpanParameter> Spans(LayerNormSpec spec, LayerNormPlan plan)
+    {
         var spans = new List<SpanParameter>
         {
             new("input", plan.Groups * plan.GroupSize, Written: false),
@@ -52,29 +81,7 @@ internal static class LayerNormEmitter
             spans.Add(new("rstd", plan.Groups, Written: true));
         }
 
-        writer.Line();
-        EntryChecks.Emit(writer, spec.Element, spans);
-
-        if (plan.Strategy == GroupStrategy.Scalar)
-        {
-            ScalarLayerNormEmitter.Emit(writer, spec, plan);
-        }
-        else if (plan.Strategy == GroupStrategy.Transposed)
-        {
-            TransposedLayerNormEmitter.Emit(writer, spec, plan, features);
-        }
-        else if (plan.Strategy == GroupStrategy.Batched)
-        {
-            BatchedLayerNormEmitter.Emit(writer, spec, plan, features);
-        }
-        else if (plan.Strategy == GroupStrategy.Aligned)
-        {
-            AlignedLayerNormEmitter.Emit(writer, spec, plan, features);
-        }
-        else
-        {
-            VectorLayerNormEmitter.Emit(writer, spec, plan, features);
-        }
+        return spans;
     }
 
     /// <summary>"x" for offset 0, else "Unsafe.Add(ref x, offset)".</summary>

@@ -8,7 +8,7 @@ internal static class VectorBatchNormEmitter
 {
     /// <summary>Per channel: vector passes over each of its runs, run totals added into doubles.</summary>
     public static void EmitRuns(SourceWriter writer, BatchNormSpec spec, BatchNormPlan plan, TargetFeatures features) =>
-        VectorPasses.EmitPerWidth(writer, width =>
+        VectorPasses.EmitPerWidth(writer, spec.Element, BatchNormEmitter.Spans(spec, plan), width =>
         {
             if (InOrderBatchNormEmitter.Applies(plan))
             {
@@ -42,7 +42,7 @@ internal static class VectorBatchNormEmitter
 
     /// <summary>Across channels (Inner = 1): blocks of channels as vector lanes, rows streamed in order.</summary>
     public static void EmitBlocks(SourceWriter writer, BatchNormSpec spec, BatchNormPlan plan, TargetFeatures features) =>
-        VectorPasses.EmitPerWidth(writer, width =>
+        VectorPasses.EmitPerWidth(writer, spec.Element, BatchNormEmitter.Spans(spec, plan), width =>
         {
             SegmentLayout layout = SegmentLayout.Create(0, plan.Channels, width, spec.Element, unroll: 1);
             if (RowOrderBatchNormEmitter.AppliesToTraining(spec, layout))

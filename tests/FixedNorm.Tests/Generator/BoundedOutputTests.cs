@@ -1,3 +1,4 @@
+using System.Reflection;
 using FixedNorm.Tests.Infrastructure;
 
 namespace FixedNorm.Tests.Generator;
@@ -10,7 +11,8 @@ namespace FixedNorm.Tests.Generator;
 /// and 90,514 characters to 103,580 and 101,748, every kernel still compiled optimized. It is 130,000 since
 /// [LayerNorm(1001, 255)] joined the list (2026-12-05): 126,375 characters, of which the per-group code for groups that
 /// end in narrower vectors and single elements is most (the kernel took 125,899 before the batched plan); every kernel
-/// here still compiles optimized.
+/// here still compiles optimized. Since 2026-12-05 each vector width's path is a local function of the kernel (see
+/// VectorPasses.EmitPerWidth), and each of those must compile optimized too.
 /// </summary>
 public sealed class BoundedOutputTests
 {
@@ -72,12 +74,17 @@ public sealed class BoundedOutputTests
     private static void AssertSmall(string attribute, string type, string[] parameters)
     {
         // Fully optimized at once (no tiering), so the tier the JIT reports is its verdict on the method's size.
+        // The vector paths are local functions of the kernel (one a width), so they are marked too.
         CompiledKernels compiled = CompiledKernels.Compile(
-            [new KernelDeclaration("K", $"{AggressiveOptimization} {attribute}", type, parameters)]);
+            [new KernelDeclaration("K", $"{AggressiveOptimization} {attribute}", type, parameters)],
+            rewrite: source => source.Replace("static void Vector", $"{AggressiveOptimization} static void Vector", StringComparison.Ordinal));
         Assert.Empty(compiled.Diagnostics);
         string source = Assert.Single(compiled.GeneratedSources);
         Assert.InRange(source.Length, 1, MaxCharacters);
         Assert.Equal(JitTiers.Tier.Optimized, JitTiers.Compile(compiled.Method("K")));
+        MethodInfo[] paths = compiled.VectorPaths("K");
+        Assert.Equal(source.Contains("static void Vector512Path(", StringComparison.Ordinal) ? 3 : 0, paths.Length);
+        Assert.All(paths, path => Assert.Equal(JitTiers.Tier.Optimized, JitTiers.Compile(path)));
     }
 
     private const string AggressiveOptimization =

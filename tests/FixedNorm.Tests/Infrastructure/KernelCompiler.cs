@@ -160,6 +160,10 @@ public sealed class CompiledKernels
     /// <summary>Kernel <paramref name="name"/> itself (not its array wrappers).</summary>
     public MethodInfo Method(string name) => _type.GetMethod(name) ?? throw new ArgumentException($"No kernel {name}.");
 
+    /// <summary>The vector paths of kernel <paramref name="name"/>, local functions of its own (none for scalar plans).</summary>
+    public MethodInfo[] VectorPaths(string name) =>
+        [.. _type.GetMethods(BindingFlags.NonPublic | BindingFlags.Static).Where(m => m.Name.StartsWith($"<{name}>g__Vector", StringComparison.Ordinal))];
+
     /// <summary>Calls kernel <paramref name="name"/> with arrays in its declared parameter order.</summary>
     public void Run(string name, params Array[] arguments) => Invoke(name + "_Run", arguments);
 
