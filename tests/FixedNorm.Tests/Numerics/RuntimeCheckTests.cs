@@ -171,8 +171,16 @@ public sealed class OverlapTestTests
                         Span<double> other = buffer.AsSpan(otherStart, otherLength);
                         bool expected = ((ReadOnlySpan<double>)written).Overlaps(other);
                         bool same = writtenStart == otherStart && writtenLength == otherLength;
+                        ReadOnlySpan<double> readOnlyWritten = written, readOnlyOther = other;
+
+                        // Each overload generated code may call: a written Span against a Span or a ReadOnlySpan, and
+                        // the ReadOnlySpan pair that kernels generated before 2026-12-05 call.
                         Assert.Equal(expected, ThrowHelper.Overlaps<double>(written, writtenLength, other, otherLength));
+                        Assert.Equal(expected, ThrowHelper.Overlaps<double>(written, writtenLength, readOnlyOther, otherLength));
+                        Assert.Equal(expected, ThrowHelper.Overlaps<double>(readOnlyWritten, writtenLength, readOnlyOther, otherLength));
                         Assert.Equal(expected && !same, ThrowHelper.OverlapsUnlessSame<double>(written, writtenLength, other, otherLength));
+                        Assert.Equal(expected && !same, ThrowHelper.OverlapsUnlessSame<double>(written, writtenLength, readOnlyOther, otherLength));
+                        Assert.Equal(expected && !same, ThrowHelper.OverlapsUnlessSame<double>(readOnlyWritten, writtenLength, readOnlyOther, otherLength));
                         checkedPairs++;
                     }
                 }
@@ -180,6 +188,53 @@ public sealed class OverlapTestTests
         }
 
         Assert.True(checkedPairs > 10_000);
+    }
+
+    /// <summary>The checks that name the pair, in each overload, throw exactly where the tests above find overlap.</summary>
+    [Fact]
+    public void TheChecksThrowWhereTheTestsFindOverlap()
+    {
+        var buffer = new float[12];
+        int thrown = 0;
+        for (int ws = 0; ws < 12; ws++)
+        {
+            for (int wl = 1; ws + wl <= 12; wl++)
+            {
+                for (int os = 0; os < 12; os++)
+                {
+                    for (int ol = 1; os + ol <= 12; ol++)
+                    {
+                        bool overlaps = ((ReadOnlySpan<float>)buffer.AsSpan(ws, wl)).Overlaps(buffer.AsSpan(os, ol));
+                        bool same = ws == os && wl == ol;
+                        Action[] checks =
+                        [
+                            () => ThrowHelper.CheckNoOverlap<float>(buffer.AsSpan(ws, wl), buffer.AsSpan(os, ol), "w", "o"),
+                            () => ThrowHelper.CheckNoOverlap<float>(buffer.AsSpan(ws, wl), (ReadOnlySpan<float>)buffer.AsSpan(os, ol), "w", "o"),
+                            () => ThrowHelper.CheckNoOverlap<float>((ReadOnlySpan<float>)buffer.AsSpan(ws, wl), (ReadOnlySpan<float>)buffer.AsSpan(os, ol), "w", "o"),
+                        ];
+                        Action[] sameChecks =
+                        [
+                            () => ThrowHelper.CheckSameOrNoOverlap<float>(buffer.AsSpan(ws, wl), buffer.AsSpan(os, ol), "w", "o"),
+                            () => ThrowHelper.CheckSameOrNoOverlap<float>(buffer.AsSpan(ws, wl), (ReadOnlySpan<float>)buffer.AsSpan(os, ol), "w", "o"),
+                            () => ThrowHelper.CheckSameOrNoOverlap<float>((ReadOnlySpan<float>)buffer.AsSpan(ws, wl), (ReadOnlySpan<float>)buffer.AsSpan(os, ol), "w", "o"),
+                        ];
+                        foreach (Action check in checks)
+                        {
+                            Assert.Equal(overlaps, Record.Exception(check) is ArgumentException { ParamName: "w" });
+                        }
+
+                        foreach (Action check in sameChecks)
+                        {
+                            Assert.Equal(overlaps && !same, Record.Exception(check) is ArgumentException { ParamName: "w" });
+                        }
+
+                        thrown += overlaps ? 1 : 0;
+                    }
+                }
+            }
+        }
+
+        Assert.True(thrown > 1000, $"{thrown} overlapping placements");
     }
 
     [Fact]
