@@ -77,6 +77,14 @@ public sealed class CachingTests
             .ToArray();
         Assert.Equal(1, reasons.Count(r => r == IncrementalStepRunReason.Modified));
         Assert.Equal(2, reasons.Count(r => r == IncrementalStepRunReason.Unchanged || r == IncrementalStepRunReason.Cached));
+        Assert.All(result.TrackedSteps["BatchNormParsed"].SelectMany(step => step.Outputs), output => Assert.True(
+            output.Reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, $"BatchNormParsed: {output.Reason}"));
+
+        // Of the four kernels' source outputs, only the edited one's is produced again.
+        IncrementalStepRunReason[] emitted = [.. result.TrackedOutputSteps.SelectMany(step => step.Value).SelectMany(step => step.Outputs).Select(output => output.Reason)];
+        Assert.Equal(4, emitted.Length);
+        Assert.Equal(1, emitted.Count(r => r == IncrementalStepRunReason.Modified));
+        Assert.Equal(3, emitted.Count(r => r == IncrementalStepRunReason.Cached));
     }
 
     /// <summary>

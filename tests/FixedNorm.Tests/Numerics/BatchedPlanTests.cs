@@ -438,6 +438,7 @@ public sealed class BatchedPlanTests
         CompiledKernels strict = CompiledKernels.Compile(
             [new KernelDeclaration("K", attribute, type, ["input", "weight", "bias", "output", "mean", "rstd"])],
             rewrite: source => source.Replace("if (regular)", "if (regular ? true : throw new global::System.InvalidOperationException(\"per-group code\"))", StringComparison.Ordinal));
+        Assert.Contains("if (regular)", strict.SourceOf("K"), StringComparison.Ordinal); // so the rewrite took
         var random = new Random(groups + groupSize);
         float[] values = Values(random, groups * groupSize, 3, 2);
         for (int g = 0; g < groups; g++)

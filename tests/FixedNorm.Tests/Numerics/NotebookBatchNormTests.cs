@@ -26,9 +26,10 @@ public sealed class NotebookBatchNormTests
         float[] runningMean = [0, 0, 0];
         float[] runningVar = [1, 1, 1];
         BatchNormKernels.Notebook(NotebookTests.Input, output, runningMean, runningVar);
+        // torch normalized the unrounded input: from the printed one, exact arithmetic lands up to 8.6e-5 from its printout.
         for (int i = 0; i < output.Length; i++)
         {
-            Assert.True(Math.Abs(output[i] - TorchBatchNorm[i]) <= 1e-3, $"element {i}: {output[i]} vs torch {TorchBatchNorm[i]}");
+            Assert.True(Math.Abs(output[i] - TorchBatchNorm[i]) <= 1e-4, $"element {i}: {output[i]} vs torch {TorchBatchNorm[i]}");
         }
 
         // The notebook's av = input.mean(0) = [-0.3099, 0.0162, -0.4797]; running_mean = 0.1 * av after one step.

@@ -36,9 +36,11 @@ public sealed class NotebookTests
     {
         var output = new float[24];
         TestKernels.Notebook(Input, output);
+
+        // torch normalized the unrounded input: from the printed one, exact arithmetic lands up to 4.2e-4 from its printout.
         for (int i = 0; i < output.Length; i++)
         {
-            Assert.True(Math.Abs(output[i] - TorchLayerNorm[i]) <= 1e-3, $"element {i}: {output[i]} vs torch {TorchLayerNorm[i]}");
+            Assert.True(Math.Abs(output[i] - TorchLayerNorm[i]) <= 5e-4, $"element {i}: {output[i]} vs torch {TorchLayerNorm[i]}");
         }
     }
 

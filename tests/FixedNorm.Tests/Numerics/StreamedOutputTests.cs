@@ -102,18 +102,19 @@ public sealed class StreamedOutputTests
         const int Groups = 1366, GroupSize = 768;
         var random = new Random(300 + start);
         double[] x = Arrays.ToDouble(Values(random, Groups * GroupSize, 7));
-        (double[] expected, double[] expectedMean, _) = Reference.LayerNorm(x, Groups, GroupSize, 1e-5, null, null);
+        (double[] expected, double[] expectedMean, double[] expectedRstd) = Reference.LayerNorm(x, Groups, GroupSize, 1e-5, null, null);
 
         double[] output = new double[start + x.Length];
         Array.Fill(output, Untouched, 0, start);
         double[] paddedX = new double[start + x.Length];
         x.CopyTo(paddedX, start);
-        double[] mean = new double[start + Groups];
-        Kernels.Value.RunFrom("Doubles", start, paddedX, output, mean, new double[start + Groups]);
+        double[] mean = new double[start + Groups], rstd = new double[start + Groups];
+        Kernels.Value.RunFrom("Doubles", start, paddedX, output, mean, rstd);
 
         Assert.All(output[..start], v => Assert.Equal(Untouched, v));
         Assert.InRange(Reference.MaxAbsDifference(expected, output[start..]), 0, 1e-11);
         Assert.InRange(Reference.MaxAbsDifference(expectedMean, mean[start..]), 0, 1e-11);
+        Assert.InRange(Reference.MaxAbsDifference(expectedRstd, rstd[start..]), 0, 1e-11 * expectedRstd.Max());
     }
 
     /// <summary>The runtime helper streams only where the address is aligned and stores the ordinary way elsewhere.</summary>

@@ -40,6 +40,10 @@ public sealed class TorchLayerNormTests
             ? c.GetProperty("torchFloat32MaxError").GetDouble()
             : null;
         bool offset = input.Average() > 100;
+
+        // Float kernels against PyTorch's float32 numbers; double kernels against its float64 ones, to near a double's precision.
+        bool isDouble = c.ElementType() == "double";
+        double precision = isDouble ? 1e-12 : 1e-5;
         bool constantGroups = Enumerable.Range(0, groups).All(g => input.Skip(g * groupSize).Take(groupSize).Distinct().Count() == 1);
 
         if (constantGroups)
@@ -60,15 +64,16 @@ public sealed class TorchLayerNormTests
         }
         else
         {
-            Assert.InRange(Reference.MaxAbsDifference(c.Doubles("output")!, output), 0, 1e-5);
+            Assert.InRange(Reference.MaxAbsDifference(c.Doubles("output")!, output), 0, precision);
         }
 
-        double meanTolerance = offset ? 1e-3 : 1e-5;
+        // PyTorch's float32 mean of 1000 + randn is itself off by up to 1e-3; the mean of an offset group is relative.
+        double meanTolerance = isDouble ? precision * (offset ? 1000 : 1) : offset ? 1e-3 : 1e-5;
         Assert.InRange(Reference.MaxAbsDifference(c.Doubles("mean")!, mean), 0, meanTolerance);
         double[] torchRstd = c.Doubles("rstd")!;
         for (int g = 0; g < groups; g++)
         {
-            Assert.InRange(Math.Abs(rstd[g] - torchRstd[g]) / torchRstd[g], 0, 1e-5);
+            Assert.InRange(Math.Abs(rstd[g] - torchRstd[g]) / torchRstd[g], 0, precision);
         }
     }
 

@@ -274,6 +274,8 @@ public sealed class FuzzTests
                 };
                 compiled.Run(Name, [.. Parameters.Select(p => arrays[p])]);
                 Assert.True(Reference.MaxAbsDifference(expected.Output, Arrays.ToDouble(arrays["output"])) <= tolerance, $"{Attribute} {Name}");
+                AssertWritten(arrays, "mean", expected.Mean, tolerance);
+                AssertWritten(arrays, "rstd", expected.Rstd, tolerance);
                 return;
             }
 
@@ -293,23 +295,34 @@ public sealed class FuzzTests
             };
             double[]? w = Parameters.Contains("weight") ? channelWeight : null;
             double[]? b = Parameters.Contains("bias") ? channelBias : null;
-            double[] expectedOutput = Training
-                ? BatchNormReference.Training(x, layout, Epsilon, Momentum, w, b, runningMean, runningVar, Unbiased).Output
-                : BatchNormReference.Inference(x, layout, Epsilon, w, b, runningMean, runningVar);
-            if (Training && layout.Count == 1)
-            {
-                return; // one value per channel: rejected at compile time (FN0017); never reached
-            }
-
+            // Training updates runningMean and runningVar in place, as the kernel does.
+            (double[] expectedOutput, double[]? mean, double[]? rstd) = Training
+                ? BatchNormReference.Training(x, layout, Epsilon, Momentum, w, b, runningMean, runningVar, Unbiased)
+                : (BatchNormReference.Inference(x, layout, Epsilon, w, b, runningMean, runningVar), null, null);
             compiled.Run(Name, [.. Parameters.Select(p => batch[p])]);
             Assert.True(Reference.MaxAbsDifference(expectedOutput, Arrays.ToDouble(batch["output"])) <= tolerance, $"{Attribute} {Name}");
-            if (Training && Parameters.Contains("runningVar"))
+            if (Training)
             {
-                double[] actualVar = Arrays.ToDouble(batch["runningVar"]);
-                for (int c = 0; c < layout.Channels; c++)
-                {
-                    Assert.True(Math.Abs(actualVar[c] - runningVar[c]) <= tolerance * Math.Max(1, runningVar[c]), $"{Attribute} {Name} runningVar[{c}]");
-                }
+                AssertWritten(batch, "mean", mean!, tolerance);
+                AssertWritten(batch, "rstd", rstd!, tolerance);
+                AssertWritten(batch, "runningMean", runningMean, tolerance);
+                AssertWritten(batch, "runningVar", runningVar, tolerance);
+            }
+        }
+
+        /// <summary>A span the kernel writes (when it takes it) against the reference, relative to values above 1.</summary>
+        private void AssertWritten(Dictionary<string, Array> arrays, string name, double[] expected, double tolerance)
+        {
+            if (!Parameters.Contains(name))
+            {
+                return;
+            }
+
+            double[] actual = Arrays.ToDouble(arrays[name]);
+            Assert.Equal(expected.Length, actual.Length);
+            for (int i = 0; i < expected.Length; i++)
+            {
+                Assert.True(Math.Abs(actual[i] - expected[i]) <= tolerance * Math.Max(1, Math.Abs(expected[i])), $"{Attribute} {Name} {name}[{i}]: {actual[i]} vs {expected[i]}");
             }
         }
     }

@@ -32,6 +32,18 @@ public sealed partial class MachineCodeTests
     public async Task KernelsCallNothingButTheirThrowHelpers(string disabled)
     {
         (int widest, int kernels, string listing) = await Disassemble(disabled);
+
+        // The switch took: the paths read are a narrower width's.
+        switch (disabled)
+        {
+            case "DOTNET_EnableAVX512":
+                Assert.True(widest <= 256, $"AVX-512 off, yet Vector{widest} is accelerated");
+                break;
+            case "DOTNET_EnableAVX2":
+                Assert.Equal(128, widest);
+                break;
+        }
+
         Dictionary<string, Method> methods = Parse(listing);
 
         Method[] roots = [.. methods.Values.Where(m => !m.IsPath)];
