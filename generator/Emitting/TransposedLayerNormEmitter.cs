@@ -46,15 +46,46 @@ internal static class TransposedLayerNormEmitter
                 Transpose.EmitGather(writer, element, n, "x", "c");
                 writer.Line($"// Per lane (group): statistics around the group's first element c0, as in the scalar code.");
                 string deviations = string.Join(" + ", Enumerable.Range(1, n - 1).Select(j => $"(c{j} - c0)"));
-                writer.Line(n == 1 ? $"var mu = {V}<{type}>.Zero;" : $"var mu = ({deviations}) * {overN};");
-                writer.Line("var e0 = -mu;");
+                writer.Line(n == 1 ? $"var mus = {V}<{type}>.Zero;" : $"var mus = ({deviations}) * {overN};");
+                writer.Line("var e0 = -mus;");
                 for (int j = 1; j < n; j++)
                 {
-                    writer.Line($"var e{j} = c{j} - c0 - mu;");
+                    writer.Line($"var e{j} = c{j} - c0 - mus;");
                 }
 
-                writer.Line($"var variance = ({string.Join(" + ", Enumerable.Range(0, n).Select(j => $"e{j} * e{j}"))}) * {overN};");
-                writer.Line($"var invStd = {V}<{type}>.One / {V}.Sqrt(variance + {V}.Create(({type}){Literals.Double(spec.Epsilon)}));");
+                writer.Line($"var variances = ({string.Join(" + ", Enumerable.Range(0, n).Select(j => $"e{j} * e{j}"))}) * {overN};");
+                if (element == ElementType.Float)
+                {
+                    using (writer.Block($"if ({V}.LessThanAll(variances, {V}.Create(float.PositiveInfinity)))"))
+                    {
+                        EmitOutput();
+                    }
+
+                    using (writer.Block("else"))
+                    {
+                        // The other plans' float sums of squares redo themselves in double the same way (VectorPasses.EmitSquaresOverflowFallback).
+                        writer.Line("// Float squares overflowed (deviations beyond about 1e19) or the block holds NaN or an infinity:");
+                        writer.Line("// its groups one by one in double, as the scalar code takes them.");
+                        using (writer.Block($"for (nuint k = 0; k < {lanes}; k++)"))
+                        {
+                            writer.Line($"ref {type} gx = ref {LayerNormEmitter.At("x", $"k * {n}")};");
+                            writer.Line($"ref {type} gy = ref {LayerNormEmitter.At("y", $"k * {n}")};");
+                            ScalarLayerNormEmitter.EmitGroup(
+                                writer, spec, n, blocks == 1 ? "k" : "row + k", "gx", "gy",
+                                j => LayerNormEmitter.AsDouble(element, LayerNormEmitter.At("weightRef", Literals.Int(j))),
+                                j => LayerNormEmitter.AsDouble(element, LayerNormEmitter.At("biasRef", Literals.Int(j))));
+                        }
+                    }
+                }
+                else
+                {
+                    EmitOutput();
+                }
+            }
+
+            void EmitOutput()
+            {
+                writer.Line($"var invStd = {V}<{type}>.One / {V}.Sqrt(variances + {V}.Create(({type}){Literals.Double(spec.Epsilon)}));");
                 for (int j = 0; j < n; j++)
                 {
                     string value = $"e{j} * invStd";
@@ -67,7 +98,7 @@ internal static class TransposedLayerNormEmitter
                 Transpose.EmitScatter(writer, element, n, "r", "y");
                 if (spec.HasMean)
                 {
-                    writer.Line(VectorPasses.Store(V, "c0 + mu", "meanRef", blocks == 1 ? "0" : "row"));
+                    writer.Line(VectorPasses.Store(V, "c0 + mus", "meanRef", blocks == 1 ? "0" : "row"));
                 }
 
                 if (spec.HasRstd)

@@ -76,6 +76,45 @@ public sealed class ExtremeInputTests
         }
     }
 
+    // Transposed blocks, one and several ([8, 4], [25, 3] with a group left over), and vector groups ([3, 64]).
+    private static readonly int[][] HugeShapes = [[8, 4], [25, 3], [3, 64]];
+
+    private static readonly Lazy<CompiledKernels> Huge = new(() => CompiledKernels.Compile(
+        HugeShapes.Select(s => new KernelDeclaration($"Huge{s[0]}x{s[1]}", $"[LayerNorm({s[0]}, {s[1]})]", "float", ["input", "output", "mean", "rstd"]))));
+
+    public static TheoryData<int, double> HugeCases() => new(
+        from shape in Enumerable.Range(0, HugeShapes.Length) from scale in new[] { 1e19, 1e25, 1e30 } select (shape, scale));
+
+    /// <summary>
+    /// Groups whose float squares overflow, among ordinary ones in the same block: every plan gives the float64
+    /// reference's numbers, whatever the batch size (the transposed plan once gave 0 for them).
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(HugeCases))]
+    public void GroupsWhoseSquaresOverflowFloatStillNormalize(int shapeIndex, double scale)
+    {
+        (int groups, int size) = (HugeShapes[shapeIndex][0], HugeShapes[shapeIndex][1]);
+        string kernel = $"Huge{groups}x{size}";
+        if (size < 8)
+        {
+            Assert.Contains("its groups one by one in double", Huge.Value.SourceOf(kernel), StringComparison.Ordinal);
+        }
+
+        var random = new Random(shapeIndex);
+        double[] x = Arrays.ToDouble(Arrays.Of("float", Enumerable.Range(0, groups * size)
+            .Select(i => (random.NextDouble() - 0.3) * (i / size % 3 == 1 ? scale : 1))));
+        float[] output = new float[x.Length], mean = new float[groups], rstd = new float[groups];
+        Huge.Value.Run(kernel, Arrays.Of("float", x), output, mean, rstd);
+
+        (double[] expected, double[] expectedMean, double[] expectedRstd) = Reference.LayerNorm(x, groups, size, 1e-5, null, null);
+        Assert.InRange(Reference.MaxAbsDifference(expected, output.Select(v => (double)v).ToArray()), 0, 1e-5);
+        for (int g = 0; g < groups; g++)
+        {
+            Assert.InRange(Math.Abs(mean[g] - expectedMean[g]), 0, 1e-6 * Math.Max(1, Math.Abs(expectedMean[g])));
+            Assert.InRange(Math.Abs(rstd[g] - expectedRstd[g]) / expectedRstd[g], 0, 1e-6);
+        }
+    }
+
     [Fact]
     public void ATinyEpsilonStillNormalizesAndConstantRowsGiveZero()
     {
