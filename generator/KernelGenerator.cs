@@ -63,6 +63,29 @@ public sealed class KernelGenerator : IIncrementalGenerator
             source = KernelFileEmitter.Emit(result.Shell, kernel: null, features);
         }
 
-        output.AddSource(result.Shell.HintName, source);
+        try
+        {
+            output.AddSource(result.Shell.HintName, source);
+        }
+        catch (ArgumentException exception)
+        {
+            // A name Roslyn refuses (HintNames should make none): report it, and keep the kernel under a name made of its hash.
+            output.ReportDiagnostic(DiagnosticInfo.Create(
+                DiagnosticDescriptors.InternalError, null, result.Shell.HintName, exception.Message).ToDiagnostic());
+            MethodShell shell = result.Shell;
+            output.AddSource($"FixedNorm.{StableHash($"{shell.Namespace}|{string.Join("|", shell.ContainingTypes)}|{shell.Signature}"):x8}.g.cs", source);
+        }
+    }
+
+    /// <summary>FNV-1a over the text's characters: the same on every run and machine, unlike string.GetHashCode.</summary>
+    private static uint StableHash(string text)
+    {
+        uint hash = 2166136261;
+        foreach (char c in text)
+        {
+            hash = (hash ^ c) * 16777619;
+        }
+
+        return hash;
     }
 }

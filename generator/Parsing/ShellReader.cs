@@ -53,7 +53,7 @@ internal static class ShellReader
 
         string? ns = method.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : null;
         bool skipsLocalsInit = method.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == TargetFeatures.SkipLocalsInitAttribute);
-        return new MethodShell(HintName(method), ns, containingTypes.ToEquatableArray(), Signature(method, syntax), skipsLocalsInit);
+        return new MethodShell(HintNames.Of(method), ns, containingTypes.ToEquatableArray(), Signature(method, syntax), skipsLocalsInit);
     }
 
     private static string TypeDeclarationLine(TypeDeclarationSyntax type)
@@ -80,32 +80,6 @@ internal static class ShellReader
         }
 
         return line.ToString();
-    }
-
-    /// <summary>"Namespace.Outer.Inner.Method.g.cs"; overloads get their position as a suffix.</summary>
-    private static string HintName(IMethodSymbol method)
-    {
-        var parts = new List<string>();
-        for (INamedTypeSymbol? type = method.ContainingType; type is not null; type = type.ContainingType)
-        {
-            parts.Insert(0, type.Arity == 0 ? type.Name : type.Name + "_" + type.Arity);
-        }
-
-        if (method.ContainingNamespace is { IsGlobalNamespace: false } ns)
-        {
-            parts.Insert(0, ns.ToDisplayString());
-        }
-
-        ImmutableArray<ISymbol> sameName = method.ContainingType?.GetMembers(method.Name) ?? ImmutableArray<ISymbol>.Empty;
-        string name = method.Name;
-        if (sameName.Length > 1)
-        {
-            int position = sameName.IndexOf(method.PartialDefinitionPart ?? method, SymbolEqualityComparer.Default);
-            name += "_" + (position + 1);
-        }
-
-        parts.Add(name);
-        return string.Join(".", parts) + ".g.cs";
     }
 
     /// <summary>The implementing declaration: same modifiers, types, names, ref kinds and constraints.</summary>
