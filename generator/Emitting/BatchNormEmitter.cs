@@ -39,7 +39,8 @@ internal static class BatchNormEmitter
                     : "."),
             ChannelStrategy.Runs => $"per channel, vector passes over its {plan.Outer} contiguous run(s) of {plan.Inner} values.",
             ChannelStrategy.Periodic => PeriodicBatchNormEmitter.Describe(plan),
-            ChannelStrategy.Blocks => $"vectors across contiguous channels, {plan.Outer} rows streamed in order, sums widened to double every {Limits.RowChunk} rows.",
+            ChannelStrategy.Blocks => $"vectors across contiguous channels, {plan.Outer} rows streamed in order"
+                + (spec.Training && spec.Element == ElementType.Float ? $", float sums widened to double every {Limits.RowChunk} rows." : "."),
             _ => "per channel, scalar loops with constant trip counts, statistics in double.",
         });
 

@@ -28,7 +28,7 @@ public sealed class BatchNormShiftedSumsTests
         ("Rows64", 24, 64, 1),   // four whole blocks
         ("Rows35", 30, 35, 1),   // two blocks and one overlapping them by 13 channels (Vector512)
         ("Runs128Deep", 32, 8, 128),  // 4096 values a channel, each lane of each run adding several
-        ("Rows64Deep", 4096, 64, 1),  // 64 chunks of 64 rows
+        ("Rows64Deep", 4096, 64, 1),  // 512 chunks of 8 rows
         ("Batch8x3", 8, 3, 1),   // one Vector256 of rows, few channels: row vectors summed into channel lanes
         ("Batch8x4", 8, 4, 1),   // the same with one channel per double lane
         ("Batch8x6", 8, 6, 1),   // more channels than double lanes: channels as vector lanes instead

@@ -113,8 +113,8 @@ public sealed class ChannelTablesPlanTests
         Kernels.Value.Run(name, training ? [input, .. parameters, rm, rv, mean, rstd, output] : [input, .. parameters, rm, rv, output]);
 
         // Outputs within 2e-6 of the reference per unit of |y| (|y| reaches 12 on the outlier row): float squares add up in
-        // float over chunks of 64 rows, and around a shift some deviations from the mean, which magnifies their rounding
-        // (2.3e-6 measured on the offset data at |y| = 2.1, as the row-order plan gives). In double the reference's own
+        // float over chunks of 8 rows, and around a shift some deviations from the mean, which magnifies their rounding
+        // (2.3e-6 measured on the offset data at |y| = 2.1 when the chunks were of 64 rows, as the row-order plan gave). In double the reference's own
         // mean of 40 values near 10,000 is off by up to a few ulps of 10,000 (2e-12 each), 3e-11 once normalized.
         double tolerance = t == "float" ? 2e-6 : data == "offset" ? 5e-11 : 1e-12;
         // Variance and rstd relative: the plan's float squares are of deviations from each channel's first row, so a first
