@@ -29,7 +29,7 @@ internal static class AlignedLayerNormEmitter
 
         writer.Line($"// Aligned loads: every group starts the same distance from a {bytes}-byte line ({n / lanes} whole vectors), so from its");
         writer.Line("// element head on a group's vectors are aligned; its first and last vectors (unaligned) cover the elements around them.");
-        writer.Line($"int head = global::FixedNorm.MemoryHints.ElementsToAlignment(ref inputRef, {bytes});");
+        writer.Line($"int head = {Names.MemoryHints}.ElementsToAlignment(ref inputRef, {bytes});");
         string indices = string.Join(", ", Enumerable.Range(0, lanes).Select(i => spec.Element == ElementType.Float ? $"{i}f" : $"{i}d"));
         writer.Line($"var beforeHead = {v}.LessThan({v}.Create({indices}), {v}.Create(({type})head));");
         if (spec.HasWeight || spec.HasBias)
@@ -38,7 +38,7 @@ internal static class AlignedLayerNormEmitter
             int count = (spec.HasWeight ? n : 0) + (spec.HasBias ? n : 0) + lanes - 1;
             writer.Line($"// {copied} copied to the stack at the same distance from a line, to load aligned too.");
             writer.Line($"global::System.Span<{type}> table = stackalloc {type}[{count}];");
-            writer.Line($"ref {type} tableStart = ref global::FixedNorm.MemoryHints.AlignedCopyStart(table, head, {bytes});");
+            writer.Line($"ref {type} tableStart = ref {Names.MemoryHints}.AlignedCopyStart(table, head, {bytes});");
             string at = "tableStart";
             foreach ((bool has, string name) in new[] { (spec.HasWeight, "weight"), (spec.HasBias, "bias") })
             {

@@ -45,7 +45,7 @@ internal static class AlignedRowsBatchNormEmitter
             NonTemporalStores.EmitNote(writer, spec, plan);
         }
 
-        writer.Line($"int head = global::FixedNorm.MemoryHints.ElementsToAlignment(ref outputRef, {bytes});");
+        writer.Line($"int head = {Names.MemoryHints}.ElementsToAlignment(ref outputRef, {bytes});");
         string[] constants = [.. subtracted, "scale", "b"];
         writer.Line($"global::System.Span<{type}> rotation = stackalloc {type}[{2 * constants.Length * channels}];");
         writer.Line($"ref {type} rotationRef = ref {Names.MemoryMarshal}.GetReference(rotation);");

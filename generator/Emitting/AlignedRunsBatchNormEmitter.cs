@@ -58,7 +58,7 @@ internal static class AlignedRunsBatchNormEmitter
             NonTemporalStores.EmitNote(writer, spec, plan);
         }
 
-        writer.Line($"int head = global::FixedNorm.MemoryHints.ElementsToAlignment(ref outputRef, {bytes});");
+        writer.Line($"int head = {Names.MemoryHints}.ElementsToAlignment(ref outputRef, {bytes});");
         string indices = string.Join(", ", Enumerable.Range(0, lanes).Select(i => spec.Element == ElementType.Float ? $"{i}f" : $"{i}d"));
         writer.Line($"var ownLanes = {v}.LessThan({v}.Create({indices}), {v}.Create(({type})({lanes} - head)));");
         writer.Line($"var first = {normalized(VectorPasses.Load(v, "inputRef", "0"), name => broadcast(name, "0"))};");

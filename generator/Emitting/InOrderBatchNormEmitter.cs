@@ -415,7 +415,7 @@ internal static class InOrderBatchNormEmitter
         writer.Line($"global::System.Span<{type}> tables = stackalloc {type}[{((long)names.Length * period) + (2 * lanes) - 1}];");
         for (int t = 0; t < names.Length; t++)
         {
-            string start = t == 0 ? $"global::FixedNorm.MemoryHints.AlignedCopyStart(tables, 0, 64)" : LayerNormEmitter.At($"{names[0]}TableRef", Literals.Int((long)t * period));
+            string start = t == 0 ? $"{Names.MemoryHints}.AlignedCopyStart(tables, 0, 64)" : LayerNormEmitter.At($"{names[0]}TableRef", Literals.Int((long)t * period));
             writer.Line($"ref {type} {names[t]}TableRef = ref {start};");
         }
 

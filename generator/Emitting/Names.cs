@@ -8,12 +8,15 @@ internal static class Names
     public const string Math = "global::System.Math";
     public const string MathF = "global::System.MathF";
     public const string Intrinsics = "global::System.Runtime.Intrinsics";
-    public const string ThrowHelper = "global::FixedNorm.ThrowHelper";
-    public const string Widen = "global::FixedNorm.Widen";
-    public const string MemoryHints = "global::FixedNorm.MemoryHints";
+
+    /// <summary>The runtime's namespace: KernelFileEmitter puts an extern alias in its place where the project gives one.</summary>
+    public const string Runtime = "global::FixedNorm";
+    public const string ThrowHelper = Runtime + ".ThrowHelper";
+    public const string Widen = Runtime + ".Widen";
+    public const string MemoryHints = Runtime + ".MemoryHints";
 
     /// <summary>Horizontal sums (FixedNorm.Lanes.Sum): fewer instructions than VectorN.Sum.</summary>
-    public const string Lanes = "global::FixedNorm.Lanes";
+    public const string Lanes = Runtime + ".Lanes";
     public const string GeneratedCode = "global::System.CodeDom.Compiler.GeneratedCode";
     public const string SkipLocalsInit = "global::System.Runtime.CompilerServices.SkipLocalsInit";
     public const string Tool = "FixedNorm";

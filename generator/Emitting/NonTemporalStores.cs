@@ -18,7 +18,7 @@ internal static class NonTemporalStores
 
     /// <summary>A store of <paramref name="value"/> at <paramref name="offset"/> of <paramref name="reference"/>: streamed, or ordinary.</summary>
     public static string Store(bool streamed, string vectorClass, string value, string reference, string offset) => streamed
-        ? $"global::FixedNorm.MemoryHints.StoreNonTemporal({value}, ref {LayerNormEmitter.At(reference, offset)});"
+        ? $"{Names.MemoryHints}.StoreNonTemporal({value}, ref {LayerNormEmitter.At(reference, offset)});"
         : VectorPasses.Store(vectorClass, value, reference, offset);
 
     /// <summary>The comment that says so, before the pass.</summary>
@@ -27,7 +27,7 @@ internal static class NonTemporalStores
 
     /// <summary>After the pass: the fence that orders the streamed stores before anything this thread writes next.</summary>
     public static void EmitFence(SourceWriter writer) =>
-        writer.Line("global::FixedNorm.MemoryHints.StoreFence();");
+        writer.Line($"{Names.MemoryHints}.StoreFence();");
 
     private static long OutputBytes(BatchNormSpec spec, BatchNormPlan plan) => (long)plan.Outer * plan.Channels * plan.Inner * spec.Element.Size();
 }

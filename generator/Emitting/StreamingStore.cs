@@ -28,7 +28,7 @@ internal static class StreamingStore
         writer.Line($"// line first or evicting the caches for it. They need {bytes}-byte-aligned addresses: element head of the output");
         writer.Line($"// is the first, and so is element head of every group ({plan.GroupSize / width.Lanes(spec.Element)} whole vectors). Each group stores its vectors from");
         writer.Line("// head on; the vector across two groups is put together in straddle.");
-        writer.Line($"int head = global::FixedNorm.MemoryHints.ElementsToAlignment(ref outputRef, {bytes});");
+        writer.Line($"int head = {Names.MemoryHints}.ElementsToAlignment(ref outputRef, {bytes});");
         writer.Line($"global::System.Span<{type}> straddle = stackalloc {type}[{2 * width.Lanes(spec.Element)}];");
         writer.Line($"ref {type} straddleRef = ref {Names.MemoryMarshal}.GetReference(straddle);");
     }

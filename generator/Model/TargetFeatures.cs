@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 
@@ -17,7 +18,11 @@ namespace FixedNorm.Generator.Model;
 /// exactly one attribute of that name exists (.NET 5 and later, or a project's own polyfill; a polyfill left in on a
 /// framework that has it would make the name ambiguous, CS0436).
 /// </param>
-internal sealed record TargetFeatures(bool VectorFusedMultiplyAdd, bool StackZeroed, bool SkipLocalsInit)
+/// <param name="RuntimeAlias">
+/// The extern alias the project gives the FixedNorm runtime (Aliases="fn" on its reference), or null where it is seen
+/// from global::, as usual: generated code then declares the alias and calls fn::FixedNorm.ThrowHelper and the rest.
+/// </param>
+internal sealed record TargetFeatures(bool VectorFusedMultiplyAdd, bool StackZeroed, bool SkipLocalsInit, string? RuntimeAlias = null)
 {
     public const string SkipLocalsInitAttribute = "System.Runtime.CompilerServices.SkipLocalsInitAttribute";
 
@@ -27,6 +32,15 @@ internal sealed record TargetFeatures(bool VectorFusedMultiplyAdd, bool StackZer
         return new(
             compilation.GetTypeByMetadataName("System.Runtime.Intrinsics.Vector128")?.GetMembers("FusedMultiplyAdd").Length > 0,
             StackZeroed: !unsafeCode,
-            SkipLocalsInit: unsafeCode && compilation.GetTypesByMetadataName(SkipLocalsInitAttribute).Length == 1);
+            SkipLocalsInit: unsafeCode && compilation.GetTypesByMetadataName(SkipLocalsInitAttribute).Length == 1,
+            AliasOfRuntime(compilation));
+    }
+
+    private static string? AliasOfRuntime(Compilation compilation)
+    {
+        // GetTypeByMetadataName skips references seen only through an alias; GetTypesByMetadataName does not.
+        IAssemblySymbol? runtime = compilation.GetTypesByMetadataName("FixedNorm.ThrowHelper").FirstOrDefault()?.ContainingAssembly;
+        ImmutableArray<string> aliases = runtime is null ? default : compilation.GetMetadataReference(runtime)?.Properties.Aliases ?? default;
+        return aliases.IsDefaultOrEmpty || aliases.Contains("global") ? null : aliases[0];
     }
 }

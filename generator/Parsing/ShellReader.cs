@@ -10,6 +10,8 @@ namespace FixedNorm.Generator.Parsing;
 /// <summary>Reads where a generated body goes and how its declaration must read.</summary>
 internal static class ShellReader
 {
+    private const string GeneratedCodeAttribute = "System.CodeDom.Compiler.GeneratedCodeAttribute";
+
     private static readonly SymbolDisplayFormat TypeFormat = SymbolDisplayFormat.FullyQualifiedFormat
         .AddMiscellaneousOptions(SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier);
 
@@ -25,7 +27,14 @@ internal static class ShellReader
             if (node is TypeDeclarationSyntax type)
             {
                 LocationInfo? location = LocationInfo.From(syntax.Identifier.GetLocation());
-                if (type is InterfaceDeclarationSyntax)
+                if (type.Identifier.ValueText.Length == 0)
+                {
+                    // A C# 14 extension block, which cannot be partial: the compiler reports that (CS0751) in words that fit.
+                    return null;
+                }
+
+                // Only the method's own type: a partial class nested in a partial interface takes a kernel like any other.
+                if (type is InterfaceDeclarationSyntax && type == syntax.Parent)
                 {
                     diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InterfaceMethod, location, method.Name, type.Identifier.ValueText));
                     return null;
@@ -52,8 +61,10 @@ internal static class ShellReader
         }
 
         string? ns = method.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : null;
-        bool skipsLocalsInit = method.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == TargetFeatures.SkipLocalsInitAttribute);
-        return new MethodShell(HintNames.Of(method), ns, containingTypes.ToEquatableArray(), Signature(method, syntax), skipsLocalsInit);
+        bool Declares(string attribute) => method.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == attribute);
+        return new MethodShell(
+            HintNames.Of(method), ns, containingTypes.ToEquatableArray(), Signature(method, syntax),
+            Declares(TargetFeatures.SkipLocalsInitAttribute), Declares(GeneratedCodeAttribute));
     }
 
     private static string TypeDeclarationLine(TypeDeclarationSyntax type)
@@ -125,7 +136,8 @@ internal static class ShellReader
                 text.Append("this ");
             }
 
-            if (parameter.ScopedKind == ScopedKind.ScopedRef || parameter.ScopedKind == ScopedKind.ScopedValue)
+            // A params span is scoped without the keyword, which may not come before params (CS9350).
+            if ((parameter.ScopedKind == ScopedKind.ScopedRef || parameter.ScopedKind == ScopedKind.ScopedValue) && !parameter.IsParams)
             {
                 text.Append("scoped ");
             }
