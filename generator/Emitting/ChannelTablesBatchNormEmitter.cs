@@ -41,7 +41,8 @@ internal static class ChannelTablesBatchNormEmitter
             writer.Line($"// {layout.LoopIterations} blocks of {lanes} channels: the sums {group} blocks at a time (a group's sums in registers), each group");
             writer.Line("// over every row, into stack tables; then each block's statistics, and the store pass by chunks of rows.");
             InOrderBatchNormEmitter.DeclareBuffers(writer, type, tableLength, "shifts", "mus", "scales");
-            InOrderBatchNormEmitter.DeclareBuffers(writer, "double", tableLength, "sums", "squares");
+            // Double blocks keep no squares: their statistics take a second pass around the mean (RowOrderBatchNormEmitter).
+            InOrderBatchNormEmitter.DeclareBuffers(writer, "double", tableLength, spec.Element == ElementType.Float ? ["sums", "squares"] : ["sums"]);
             EmitGroups(writer, layout, group, (count, first) => EmitGroupSums(writer, spec, plan, layout, features, count, first));
             if (overlap is int last)
             {
@@ -278,7 +279,10 @@ internal static class ChannelTablesBatchNormEmitter
             foreach ((string half, string at) in DoubleHalves(spec, layout, channel(k)))
             {
                 writer.Line(VectorPasses.Store(v, $"sum{k}Total{half}", "sumsRef", at));
-                writer.Line(VectorPasses.Store(v, $"sq{k}Total{half}", "squaresRef", at));
+                if (spec.Element == ElementType.Float)
+                {
+                    writer.Line(VectorPasses.Store(v, $"sq{k}Total{half}", "squaresRef", at));
+                }
             }
         }
     }
@@ -308,14 +312,17 @@ internal static class ChannelTablesBatchNormEmitter
             foreach ((string half, string at) in DoubleHalves(spec, layout, c))
             {
                 writer.Line($"var sum0Total{half} = {VectorPasses.Load(v, "sumsRef", at)};");
-                writer.Line($"var sq0Total{half} = {VectorPasses.Load(v, "squaresRef", at)};");
+                if (spec.Element == ElementType.Float)
+                {
+                    writer.Line($"var sq0Total{half} = {VectorPasses.Load(v, "squaresRef", at)};");
+                }
             }
 
             writer.Line($"{v}<{type}> mu0, scale0;");
             using (writer.Block())
             {
                 RowOrderBatchNormEmitter.EmitBlockStatistics(
-                    new Halves(writer, v, spec.Element == ElementType.Float), spec, plan, 0, "first", "0", c, Literals.Int((long)plan.Outer * plan.Channels), old);
+                    new Halves(writer, v, spec.Element == ElementType.Float), spec, plan, 0, "first", "0", c, old);
             }
 
             writer.Line(VectorPasses.Store(v, "mu0", "musRef", c));

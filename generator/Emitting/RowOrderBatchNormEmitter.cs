@@ -53,7 +53,7 @@ internal static class RowOrderBatchNormEmitter
             bool overlapping = overlaps && k == last;
             using (writer.Block($"// Channels [{columns[k]}, {columns[k] + layout.Lanes}){(overlapping ? ", overlapping the block before it" : "")}: statistics per lane"))
             {
-                EmitBlockStatistics(lanes, spec, plan, k, "inputRef", offset(k), offset(k), rowsEnd, overlapping ? oldRunning : null);
+                EmitBlockStatistics(lanes, spec, plan, k, "inputRef", offset(k), offset(k), overlapping ? oldRunning : null);
             }
         }
 
@@ -103,17 +103,18 @@ internal static class RowOrderBatchNormEmitter
 
         writer.Line(isFloat
             ? "// Pass 1, row by row with every block of channels in registers: the raw values (in double lanes), and the squares"
-            : "// Pass 1, row by row with every block of channels in registers: the deviations from the first row (shift) per lane");
+            : "// Pass 1, row by row with every block of channels in registers: the deviations from the first row (shift) per lane,");
         writer.Line(isFloat
             ? $"// of their deviations from the first row (shift) per lane, in float over chunks of {Limits.RowChunk} rows widened into double totals."
-            : "// and their squares.");
+            : $"// over chunks of {Limits.RowChunk} rows added into the totals, for the mean (the squares come in a pass around it).");
+        string[] totals = isFloat ? ["sum", "sq"] : ["sum"];
         foreach (int k in blocks)
         {
             writer.Line($"var shift{k} = {VectorPasses.Load(v, source, offset(k))};");
-            writer.Line($"{v}<double> {string.Join(", ", new[] { "sum", "sq" }.SelectMany(s => halves.Select(h => $"{s}{k}Total{h} = default")))};");
+            writer.Line($"{v}<double> {string.Join(", ", totals.SelectMany(s => halves.Select(h => $"{s}{k}Total{h} = default")))};");
         }
 
-        (string, string)[] sums = blocks.Select(k => ($"sq{k}", $"sq{k}Total")).ToArray();
+        (string, string)[] sums = blocks.Select(k => isFloat ? ($"sq{k}", $"sq{k}Total") : ($"dev{k}", $"sum{k}Total")).ToArray();
         // Float: the raw values into double lanes (exact); double: the deviations (a raw double sum rounds).
         IEnumerable<string> RowSums(string row, int k)
         {
@@ -123,28 +124,26 @@ internal static class RowOrderBatchNormEmitter
             {
                 yield return $"sum{k}TotalLo += {v}.WidenLower(x{k});";
                 yield return $"sum{k}TotalHi += {VectorPasses.WidenUpperFromMemory(layout.Width, $"x{k}", source, at)};";
+                yield return $"var d{k} = x{k} - shift{k};";
+                yield return VectorPasses.AddSquare(v, $"sq{k}", $"d{k}", features.VectorFusedMultiplyAdd);
             }
-
-            yield return $"var d{k} = x{k} - shift{k};";
-            if (!isFloat)
+            else
             {
-                yield return $"sum{k}Total += d{k};";
+                yield return $"dev{k} += x{k} - shift{k};";
             }
-
-            yield return VectorPasses.AddSquare(v, $"sq{k}", $"d{k}", features.VectorFusedMultiplyAdd);
         }
 
         VectorBatchNormEmitter.EmitRowSums(writer, plan, v, type, isFloat, sums, row => blocks.SelectMany(k => RowSums(row, k)).ToArray());
     }
 
     /// <summary>
-    /// One block's statistics per lane from its totals (once more in double where the float sums cannot be trusted,
-    /// rows read from <paramref name="source"/> at <paramref name="column"/>): the stored statistics (the per-channel spans
+    /// One block's statistics per lane from its totals (once more in double around the mean: where the float sums cannot
+    /// be trusted, and always for double blocks; rows read from <paramref name="source"/> at <paramref name="column"/>): the stored statistics (the per-channel spans
     /// at <paramref name="block"/>; the running statistics before the update from <paramref name="oldRunning"/> where a
     /// block before this one has updated some of them already), then mu{k} and scale{k} for pass 2.
     /// </summary>
     internal static void EmitBlockStatistics(
-        Halves lanes, BatchNormSpec spec, BatchNormPlan plan, int k, string source, string column, string block, string rowsEnd,
+        Halves lanes, BatchNormSpec spec, BatchNormPlan plan, int k, string source, string column, string block,
         (string Mean, string Var)? oldRunning = null)
     {
         SourceWriter writer = lanes.Writer;
@@ -152,41 +151,35 @@ internal static class RowOrderBatchNormEmitter
         string[] halves = lanes.Names;
         string n = Literals.Int(plan.Count);
         lanes.Widen("shiftWide", $"shift{k}");
-        writer.Line($"// mu: the mean of x - shift, from the {(lanes.IsFloat ? "raw sum" : "sum of the deviations")}; sumOfSquares: of x - shift - mu.");
-        foreach (string h in halves)
+        if (lanes.IsFloat)
         {
-            writer.Line(lanes.IsFloat ? $"var mu{h} = (sum{k}Total{h} / {n}) - shiftWide{h};" : $"var mu{h} = sum{k}Total{h} / {n};");
-            writer.Line($"var sumOfSquares{h} = sq{k}Total{h} - (mu{h} * mu{h} * {n});");
+            writer.Line("// mu: the mean of x - shift, from the raw sum; sumOfSquares: of x - shift - mu.");
+            foreach (string h in halves)
+            {
+                writer.Line($"var mu{h} = (sum{k}Total{h} / {n}) - shiftWide{h};");
+                writer.Line($"var sumOfSquares{h} = sq{k}Total{h} - (mu{h} * mu{h} * {n});");
+            }
+
+            string trusted(string h) =>
+                $"{v}.LessThanAll({v}.Abs(sumOfSquares{h}), {v}.Create(double.PositiveInfinity)) && {v}.LessThanOrEqualAll(mu{h} * mu{h} * {n}, sumOfSquares{h} * {Limits.ShiftDeviationsMax * Limits.ShiftDeviationsMax})";
+            using (writer.Block($"if (!({string.Join(" && ", halves.Select(trusted))}))"))
+            {
+                writer.Line($"// Float squares overflowed, the values hold NaN/Inf, or a first value lies more than {Limits.ShiftDeviationsMax} standard");
+                writer.Line("// deviations from its channel's mean: the block once more around the means just found, each deviation in double");
+                writer.Line("// (the corrected two-pass algorithm; a lane whose mean is not finite keeps its shift).");
+                EmitAroundMean(lanes, plan, source, row => k == 0 ? row : $"{row} + {column}");
+            }
         }
-
-        string trusted(string h) =>
-            $"{v}.LessThanAll({v}.Abs(sumOfSquares{h}), {v}.Create(double.PositiveInfinity)) && {v}.LessThanOrEqualAll(mu{h} * mu{h} * {n}, sumOfSquares{h} * {Limits.ShiftDeviationsMax * Limits.ShiftDeviationsMax})";
-        using (writer.Block($"if (!({string.Join(" && ", halves.Select(trusted))}))"))
+        else
         {
-            writer.Line($"// Float squares overflowed, the values hold NaN/Inf, or a first value lies more than {Limits.ShiftDeviationsMax} standard");
-            writer.Line("// deviations from its channel's mean: the block once more around the means just found, each deviation in double");
-            writer.Line("// (the corrected two-pass algorithm; a lane whose mean is not finite keeps its shift).");
-            foreach (string h in halves)
+            writer.Line("// mu: the mean of x - shift, from the sum of the deviations. Then the block once more around shift + mu, the");
+            writer.Line("// squares of those deviations (two passes: squares around the first row cancel, which in double rounds more than");
+            writer.Line("// PyTorch does; a lane whose mean is not finite keeps its shift).");
+            writer.Line($"var mu = sum{k}Total / {n};");
+            writer.Line($"{v}<double> sumOfSquares;");
+            using (writer.Block())
             {
-                writer.Line($"var center{h} = {v}.ConditionalSelect({v}.Equals(mu{h} - mu{h}, {v}<double>.Zero), shiftWide{h} + mu{h}, shiftWide{h});");
-            }
-
-            writer.Line($"{v}<double> {string.Join(", ", halves.SelectMany(h => new[] { $"devD{h} = default", $"sqD{h} = default" }))};");
-            using (writer.Block($"for (nuint row = 0; row < {rowsEnd}; row += {plan.Channels})"))
-            {
-                lanes.Widen("x", VectorPasses.Load(v, source, k == 0 ? "row" : $"row + {column}"));
-                foreach (string h in halves)
-                {
-                    writer.Line($"var d{h} = x{h} - center{h};");
-                    writer.Line($"devD{h} += d{h};");
-                    writer.Line($"sqD{h} += d{h} * d{h};");
-                }
-            }
-
-            foreach (string h in halves)
-            {
-                writer.Line($"mu{h} = (center{h} - shiftWide{h}) + (devD{h} / {n});");
-                writer.Line($"sumOfSquares{h} = sqD{h} - (devD{h} * devD{h} / {n});");
+                EmitAroundMean(lanes, plan, source, row => k == 0 ? row : $"{row} + {column}");
             }
         }
 
@@ -228,5 +221,31 @@ internal static class RowOrderBatchNormEmitter
         }
 
         writer.Line($"mu{k} = {lanes.Narrow(h => "mu" + h)};");
+    }
+
+    /// <summary>
+    /// The block once more around center = shift + mu (shift where mu is not finite), each deviation in double, over chunks
+    /// of rows: sets mu{h} and sumOfSquares{h} (of x - center, corrected by the mean deviation).
+    /// </summary>
+    private static void EmitAroundMean(Halves lanes, BatchNormPlan plan, string source, Func<string, string> at)
+    {
+        SourceWriter writer = lanes.Writer;
+        string v = lanes.Vector;
+        string[] halves = lanes.Names;
+        string n = Literals.Int(plan.Count);
+        foreach (string h in halves)
+        {
+            writer.Line($"var center{h} = {v}.ConditionalSelect({v}.Equals(mu{h} - mu{h}, {v}<double>.Zero), shiftWide{h} + mu{h}, shiftWide{h});");
+        }
+
+        writer.Line($"{v}<double> {string.Join(", ", halves.SelectMany(h => new[] { $"devD{h} = default", $"sqD{h} = default" }))};");
+        VectorBatchNormEmitter.EmitRowSums(writer, plan, v, "double", isFloat: false, [.. halves.SelectMany(h => new[] { ($"dev{h}", $"devD{h}"), ($"sq{h}", $"sqD{h}") })], row =>
+            [lanes.WidenLine("x", VectorPasses.Load(v, source, at(row))),
+             .. halves.SelectMany(h => new[] { $"var d{h} = x{h} - center{h};", $"dev{h} += d{h};", $"sq{h} += d{h} * d{h};" })]);
+        foreach (string h in halves)
+        {
+            writer.Line($"mu{h} = (center{h} - shiftWide{h}) + (devD{h} / {n});");
+            writer.Line($"sumOfSquares{h} = sqD{h} - (devD{h} * devD{h} / {n});");
+        }
     }
 }

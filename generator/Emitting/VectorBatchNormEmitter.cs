@@ -317,18 +317,18 @@ internal static class VectorBatchNormEmitter
                 ? "// Pass 1: per lane (channel), the mean, summed in double as PyTorch's CPU kernels do; mu = mean - shift."
                 : "// Pass 1: per lane (channel), mu = mean - shift, from the deviations (raw double sums round).");
             writer.Line($"{doubleVector} {each(h => $"sum{h} = default")};");
-            using (writer.Block($"for (nuint row = 0; row < {rowsEnd}; row += {plan.Channels})"))
+            if (isFloat)
             {
-                if (isFloat)
+                using (writer.Block($"for (nuint row = 0; row < {rowsEnd}; row += {plan.Channels})"))
                 {
                     writer.Line($"var values = {VectorPasses.Load(v, "x", "row")};");
                     writer.Line($"sumLo += {v}.WidenLower(values);");
                     writer.Line($"sumHi += {v}.WidenUpper(values);");
                 }
-                else
-                {
-                    writer.Line($"sum += {VectorPasses.Load(v, "x", "row")} - shift;");
-                }
+            }
+            else
+            {
+                EmitRowSums(writer, plan, v, type, isFloat: false, [("dev", "sum")], row => [$"dev += {VectorPasses.Load(v, "x", row)} - shift;"]);
             }
 
             if (isFloat)
@@ -421,15 +421,16 @@ internal static class VectorBatchNormEmitter
     }
 
     /// <summary>
-    /// Streams all rows once, adding per-row vector terms into accumulators (name, total) pairs: in float over chunks
-    /// of <see cref="Limits.RowChunk"/> rows, then widened into the double totals; in double straight through.
+    /// Streams all rows once, adding per-row vector terms into accumulators (name, total) pairs over chunks of
+    /// <see cref="Limits.RowChunk"/> rows, then into the double totals (float accumulators widened): a chunk's sum rounds
+    /// against its own size, not the total's, so a long sum keeps close to PyTorch's cascaded ones.
     /// </summary>
     internal static void EmitRowSums(
         SourceWriter writer, BatchNormPlan plan, string v, string type, bool isFloat, (string Accumulator, string Total)[] sums, Func<string, string[]> body)
     {
         long stride = plan.Channels;
         long rows = plan.Outer;
-        long chunk = isFloat ? Limits.RowChunk : rows;
+        long chunk = Limits.RowChunk;
         long fullChunks = rows / chunk;
         long rest = rows - (fullChunks * chunk);
 

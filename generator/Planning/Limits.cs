@@ -54,10 +54,11 @@ internal static class Limits
     public const int UnrolledChannelMax = 32;
 
     /// <summary>
-    /// Across-channel BatchNorm sums run over chunks of this many rows in float before widening into double,
-    /// so a lane adds at most this many values in float. Over 64 rows, the float rounding of the squares, magnified up to
-    /// 17 times by a first row just inside 4 standard deviations, put running variances 7 float ulps and rstd 32 ulps
-    /// from float64 (TrainingStatisticsAccuracyTests); over 8, 1.2 and 6. The widening costs 5 to 8 % of those kernels.
+    /// Across-channel BatchNorm sums run over chunks of this many rows before adding into double totals: a float lane adds
+    /// at most this many values in float, and a double sum rounds against a chunk, not the whole. Over 64 rows, the float
+    /// rounding of the squares, magnified up to 17 times by a first row just inside 4 standard deviations, put running
+    /// variances 7 float ulps and rstd 32 ulps from float64 (TrainingStatisticsAccuracyTests); over 8, 1.2 and 6. The
+    /// widening costs 5 to 8 % of those kernels.
     /// </summary>
     public const int RowChunk = 8;
 

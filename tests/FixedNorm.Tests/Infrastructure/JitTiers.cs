@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics.Tracing;
 using System.Reflection;
 using System.Runtime.CompilerServices;
@@ -28,18 +29,36 @@ public static class JitTiers
     /// </summary>
     public static Tier Compile(MethodInfo method)
     {
-        using var listener = new Listener(method.MethodHandle.Value);
+        Task<Tier> seen = Shared.Value.Expect(method.MethodHandle.Value);
         RuntimeHelpers.PrepareMethod(method.MethodHandle);
-        return listener.Seen.Wait(TimeSpan.FromSeconds(30)) ? listener.Result : throw new TimeoutException($"no JIT event for {method.Name}");
+        return seen.Wait(TimeSpan.FromSeconds(30)) ? seen.Result : throw new TimeoutException($"no JIT event for {method.Name}");
     }
 
-    private sealed class Listener(IntPtr methodId) : EventListener
+    /// <summary>
+    /// One listener for every call: a listener per call started and stopped the runtime's event session each time, and
+    /// now and then (under load) the event of the method compiled right after a start never came.
+    /// </summary>
+    private static readonly Lazy<Listener> Shared = new(() =>
+    {
+        var listener = new Listener();
+        MethodInfo warmUp = typeof(JitTiers).GetMethod(nameof(WarmUp), BindingFlags.NonPublic | BindingFlags.Static)!;
+        Task<Tier> seen = listener.Expect(warmUp.MethodHandle.Value);
+        RuntimeHelpers.PrepareMethod(warmUp.MethodHandle);
+        return seen.Wait(TimeSpan.FromSeconds(30)) ? listener : throw new TimeoutException("no JIT event from the runtime's event source");
+    });
+
+    /// <summary>Compiled once, to see the listener's session deliver events before any method under test.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static int WarmUp(int value) => value * 3;
+
+    private sealed class Listener : EventListener
     {
         private const EventKeywords JitKeyword = (EventKeywords)0x10;
 
-        public ManualResetEventSlim Seen { get; } = new();
+        private readonly ConcurrentDictionary<ulong, TaskCompletionSource<Tier>> _expected = new();
 
-        public Tier Result { get; private set; }
+        public Task<Tier> Expect(IntPtr methodId) =>
+            _expected.GetOrAdd((ulong)methodId, _ => new TaskCompletionSource<Tier>(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
 
         protected override void OnEventSourceCreated(EventSource eventSource)
         {
@@ -58,10 +77,9 @@ public static class JitTiers
 
             int id = eventData.PayloadNames.IndexOf("MethodID");
             int flags = eventData.PayloadNames.IndexOf("MethodFlags");
-            if (id >= 0 && flags >= 0 && Convert.ToUInt64(eventData.Payload![id]) == (ulong)methodId)
+            if (id >= 0 && flags >= 0 && _expected.TryRemove(Convert.ToUInt64(eventData.Payload![id]), out TaskCompletionSource<Tier>? seen))
             {
-                Result = (Tier)((Convert.ToUInt32(eventData.Payload[flags]) >> 7) & 7);
-                Seen.Set();
+                seen.TrySetResult((Tier)((Convert.ToUInt32(eventData.Payload[flags]) >> 7) & 7));
             }
         }
     }

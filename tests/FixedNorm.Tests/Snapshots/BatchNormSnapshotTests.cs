@@ -194,6 +194,23 @@ public sealed class BatchNormSnapshotTests
         """));
 
     [Fact]
+    public void ChannelsLastDoubleTraining() => SourceSnapshots.Match(GeneratorHarness.Run("""
+        using System;
+        using FixedNorm;
+
+        namespace Demo;
+
+        public sealed partial class Block
+        {
+            // Double channels as vector lanes, rows in memory order: the deviations from the first row for the mean, then a
+            // second pass for the squares around it, each a chunk of rows at a time.
+            [BatchNorm(64, 24)]
+            public static partial void Rows(ReadOnlySpan<double> input, ReadOnlySpan<double> weight, ReadOnlySpan<double> bias,
+                Span<double> runningMean, Span<double> runningVar, Span<double> output);
+        }
+        """));
+
+    [Fact]
     public void StridedDoubleTraining() => SourceSnapshots.Match(GeneratorHarness.Run("""
         using System;
         using FixedNorm;
