@@ -138,9 +138,10 @@ internal static class RowOrderBatchNormEmitter
 
     /// <summary>
     /// One block's statistics per lane from its totals (once more in double around the mean: where the float sums cannot
-    /// be trusted, and always for double blocks; rows read from <paramref name="source"/> at <paramref name="column"/>): the stored statistics (the per-channel spans
-    /// at <paramref name="block"/>; the running statistics before the update from <paramref name="oldRunning"/> where a
-    /// block before this one has updated some of them already), then mu{k} and scale{k} for pass 2.
+    /// be trusted, and always for double blocks; rows read from <paramref name="source"/> at <paramref name="column"/>):
+    /// the stored statistics (the per-channel spans at <paramref name="block"/>; the running statistics before the update
+    /// from <paramref name="oldRunning"/> where a block before this one has updated some of them already), then mu{k} and
+    /// scale{k} for pass 2.
     /// </summary>
     internal static void EmitBlockStatistics(
         Halves lanes, BatchNormSpec spec, BatchNormPlan plan, int k, string source, string column, string block,
