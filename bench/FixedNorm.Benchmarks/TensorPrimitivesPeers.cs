@@ -11,18 +11,18 @@ namespace FixedNorm.Benchmarks;
 /// </summary>
 public static class TensorPrimitivesPeers
 {
-    /// <summary>LayerNorm scratch: one row.</summary>
-    public static int LayerNormScratch(int features) => features;
-
     /// <summary>BatchNorm scratch: per-channel vectors, and one run of a broadcast scalar.</summary>
     public static int BatchNormScratch(BatchNormLayout layout) => (5 * layout.Channels) + layout.Inner;
 
-    /// <summary>Per row: Sum; Subtract (y = x - mean); SumOfSquares(y); Multiply (w' = w * rstd); FusedMultiplyAdd (y = y * w' + b).</summary>
+    /// <summary>
+    /// Per row: Sum; Subtract (y = x - mean); SumOfSquares(y); Multiply (y *= rstd); FusedMultiplyAdd (y = y * w + b).
+    /// Scaling y in place, while the row is in L1, is 7 to 22 % faster than scaling the weight into a scratch row first
+    /// (as this peer did until an independent harness's peer showed it: LayerNorm [32, 4096] 38.4 against 45.8 µs).
+    /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
     public static void LayerNorm(ReadOnlySpan<float> input, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias,
-        Span<float> output, int rows, int features, float epsilon, Span<float> scratch)
+        Span<float> output, int rows, int features, float epsilon)
     {
-        Span<float> scaledWeight = scratch[..features];
         for (int r = 0; r < rows; r++)
         {
             ReadOnlySpan<float> x = input.Slice(r * features, features);
@@ -31,8 +31,8 @@ public static class TensorPrimitivesPeers
             float mean = TP.Sum(x) / features;
             TP.Subtract(x, mean, y);
             float rstd = 1 / MathF.Sqrt((TP.SumOfSquares(y) / features) + epsilon);
-            TP.Multiply(weight, rstd, scaledWeight);
-            TP.FusedMultiplyAdd(y, scaledWeight, bias, y);
+            TP.Multiply(y, rstd, y);
+            TP.FusedMultiplyAdd(y, weight, bias, y);
         }
     }
 

@@ -75,7 +75,6 @@ public sealed class LayerNormWorkspace<TCase> : IDisposable
         Bias = Data.Normal(_features, seed: 3, scale: 0.1f);
         Output = new float[length];
         OrtOutput = new float[length];
-        Scratch = new float[TensorPrimitivesPeers.LayerNormScratch(_features)];
         Ort = new OnnxRuntimePeer(
             TCase.Model,
             [("X", Input, [_rows, _features]), ("Scale", Weight, [_features]), ("B", Bias, [_features])],
@@ -92,15 +91,13 @@ public sealed class LayerNormWorkspace<TCase> : IDisposable
 
     public float[] OrtOutput { get; }
 
-    public float[] Scratch { get; }
-
     public OnnxRuntimePeer Ort { get; }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Naive() => NaivePeers.LayerNorm(Input, Weight, Bias, Output, _rows, _features, Data.Epsilon);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void TensorPrimitives() => TensorPrimitivesPeers.LayerNorm(Input, Weight, Bias, Output, _rows, _features, Data.Epsilon, Scratch);
+    public void TensorPrimitives() => TensorPrimitivesPeers.LayerNorm(Input, Weight, Bias, Output, _rows, _features, Data.Epsilon);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void OnnxRuntime() => Ort.Run();
